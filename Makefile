@@ -1,0 +1,57 @@
+# Two entry points (see README): `make serve` and `make test`. Both install what is
+# missing on a fresh Debian 12 machine first, then build.
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+MODEL   ?=
+HOST    ?= 127.0.0.1
+PORT    ?= 8080
+QVL     := $(BUILD)/bin/qvl
+DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
+
+APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libstb-dev \
+                libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev \
+                nodejs npm git curl
+
+.PHONY: all deps deps-apt deps-npm build serve test test-unit test-node clean
+
+all: build
+
+deps: deps-apt deps-npm
+
+# Installs only packages that are missing, so a prepared machine skips apt entirely.
+deps-apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# Test references (llama.cpp bindings, HF jinja, Qwen3 tokenizer, openai SDK) from the lock file.
+deps-npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+build: deps-apt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(DEMO): build
+	@mkdir -p $(dir $@)
+	$(QVL) make-test-model --arch qwen3 --shape tiny --format gguf --template hybrid --seed 1 --out $@
+
+serve: build $(if $(MODEL),,$(DEMO))
+	$(QVL) serve --model $(if $(MODEL),$(MODEL),$(DEMO)) --host $(HOST) --port $(PORT)
+
+test: deps build
+	$(MAKE) test-unit test-node
+
+test-unit:
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-node:
+	QVL_BIN=$(abspath $(QVL)) bash tests/run_node_tests.sh
+
+clean:
+	rm -rf $(BUILD)

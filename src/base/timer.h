@@ -1,0 +1,19 @@
+// Monotonic wall-clock timer for timings reported to users and benchmarks.
+#pragma once
+#include <chrono>
+
+namespace qvl {
+
+class Timer {
+ public:
+  Timer() : start_(std::chrono::steady_clock::now()) {}
+  void reset() { start_ = std::chrono::steady_clock::now(); }
+  double ms() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace qvl
