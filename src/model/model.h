@@ -1,0 +1,74 @@
+// The text model as the engine sees it: a forward pass over a batch of tokens
+// from several sequences at different positions, reading and writing a paged KV
+// cache. Loading picks GGUF or an HF directory by looking at the path.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "input/chat_template/chat_template.h"
+#include "input/tokenizer/tokenizer.h"
+#include "model/config.h"
+
+namespace qvl {
+
+class ThreadPool;
+
+// Paged KV cache: fixed-size blocks of kBlockTokens positions per layer, shared
+// pool; each sequence owns a block table. K and V are stored as F16.
+class KvCache {
+ public:
+  static constexpr int kBlockTokens = 32;
+  KvCache(const TextConfig& cfg, int64_t n_blocks);
+  ~KvCache();
+
+  int64_t free_blocks() const;
+  int64_t total_blocks() const;
+  int new_sequence();                 // returns a seq id (slot); empty
+  void free_sequence(int seq);        // releases its blocks
+  bool reserve(int seq, int64_t n_tokens);  // grow to hold n_tokens positions; false if out of blocks
+  int64_t length(int seq) const;      // tokens stored so far
+  void truncate(int seq, int64_t n);  // forget positions >= n
+
+  struct Impl;
+  Impl* impl() const { return impl_.get(); }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// One forward pass: tokens of several sequences. Token i of the batch belongs to
+// sequence seq[i] and is stored at KV index kv_pos[i] (its index in that
+// sequence); pos[i] is its (t, h, w) rotary position. Logits are produced for
+// tokens with want_logits[i] set, in batch order.
+struct Batch {
+  std::vector<int32_t> tokens;
+  std::vector<int32_t> seq;
+  std::vector<int32_t> kv_pos;
+  std::vector<std::array<int32_t, 3>> pos;
+  std::vector<uint8_t> want_logits;
+  // Optional embedding overrides (vision): for token i with embed_row[i] >= 0,
+  // the input embedding is embeds[embed_row[i] * H ...] and DeepStack feature k
+  // is deepstack[k][embed_row[i] * H ...], added after decoder layer k.
+  std::vector<int32_t> embed_row;
+  const float* embeds = nullptr;
+  std::vector<const float*> deepstack;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const TextConfig& config() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+  virtual const std::string& chat_template_source() const = 0;  // "" if the file has none
+  virtual const std::string& name() const = 0;                  // general.name or dir name
+  // Writes logits [n_wanted, vocab_size] to `logits`.
+  virtual void forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool) = 0;
+};
+
+// GGUF file or HF directory (config.json + *.safetensors + tokenizer.json).
+std::unique_ptr<Model> load_model(const std::string& path);
+
+}  // namespace qvl
