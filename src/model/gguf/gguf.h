@@ -27,6 +27,13 @@ struct GgufValue {
   std::variant<uint64_t, int64_t, double, bool, std::string> scalar;
   std::vector<GgufValue> array;  // elements (elem_type)
 
+  static GgufValue make_uint(GgufType t, uint64_t v);  // kU8 / kU16 / kU32 / kU64
+  static GgufValue make_int(GgufType t, int64_t v);    // kI8 / kI16 / kI32 / kI64
+  static GgufValue make_float(GgufType t, double v);   // kF32 / kF64
+  static GgufValue make_bool(bool v);
+  static GgufValue make_string(std::string v);
+  static GgufValue make_array(GgufType elem, std::vector<GgufValue> elems);  // elems must all be `elem`
+
   int64_t as_int() const;             // any integer type (throws otherwise)
   double as_double() const;           // any numeric type
   bool as_bool() const;
@@ -35,6 +42,8 @@ struct GgufValue {
   std::vector<double> as_double_array() const;
   std::vector<std::string> as_string_array() const;
 };
+
+const char* gguf_type_name(GgufType t);  // "u32", "string", ... ("?" when unknown)
 
 class GgufFile {
  public:
@@ -72,6 +81,8 @@ class GgufWriter {
   void set_f32_array(const std::string& key, const std::vector<float>& v);
   // shape outermost first (as Tensor); bytes are row data already in `dtype`.
   void add_tensor(const std::string& name, DType dtype, const std::vector<int64_t>& shape, std::vector<uint8_t> bytes);
+  // Same without a copy: `data` (nbytes of the tensor) must outlive write().
+  void add_tensor_view(const std::string& name, DType dtype, const std::vector<int64_t>& shape, const void* data);
   void write(const std::string& path, size_t alignment = 32) const;  // throws on I/O errors
 
  private:
@@ -80,8 +91,11 @@ class GgufWriter {
     std::string name;
     DType dtype;
     std::vector<int64_t> shape;
-    std::vector<uint8_t> bytes;
+    std::vector<uint8_t> bytes;  // owned copy, or empty when `view` is set
+    const void* view = nullptr;
+    size_t nbytes = 0;
   };
+  void add_pending(PendingTensor t);
   std::vector<PendingTensor> tensors_;
 };
 
