@@ -125,9 +125,9 @@ GgufFile::GgufFile(const std::string& path) : file_(path) {
   const uint64_t n_kv = c.read<uint64_t>("header metadata count");
   // A tensor info takes at least 28 bytes and a metadata pair at least 13.
   if (n_tensors > c.remaining() / 28)
-    c.fail("absurd tensor count ", n_tensors, " for a file of ", file_.size(), " bytes");
+    c.fail("absurd tensor count ", n_tensors, " for a file of ", file_.size(), " bytes (corrupt or truncated)");
   if (n_kv > c.remaining() / 13)
-    c.fail("absurd metadata count ", n_kv, " for a file of ", file_.size(), " bytes");
+    c.fail("absurd metadata count ", n_kv, " for a file of ", file_.size(), " bytes (corrupt or truncated)");
 
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = c.read_string(str("metadata key #", i));
