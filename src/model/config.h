@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace qvl {
+
+class GgufFile;
 
 struct TextConfig {
   std::string architecture;  // qwen3 | qwen3moe | qwen3vl | qwen3vlmoe (GGUF spelling)
@@ -35,5 +39,13 @@ struct TextConfig {
   bool is_moe() const { return num_experts > 0; }
   void validate() const;  // throws qvl::Error on inconsistent values ("a config that lies")
 };
+
+// From a GGUF's general.architecture and {arch}.* keys; vocab_size and
+// tie_word_embeddings come from the token_embd / output tensors. Validated.
+TextConfig text_config_from_gguf(const GgufFile& f);
+// From a parsed config.json (text_config when nested; rope_scaling or rope_parameters). Validated.
+TextConfig text_config_from_hf(const nlohmann::json& config);
+// GGUF spelling of an HF model_type ("qwen3_vl_moe" -> "qwen3vlmoe"); throws if unsupported.
+std::string arch_from_hf_model_type(const std::string& model_type);
 
 }  // namespace qvl

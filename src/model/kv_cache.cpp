@@ -1,0 +1,91 @@
+// Paged KV cache bookkeeping (model layer): a free list of fixed-size blocks and a
+// block table per sequence. It stores; it does not schedule or share prefixes.
+#include <algorithm>
+
+#include "base/error.h"
+#include "model/kv_cache_impl.h"
+
+namespace qvl {
+
+KvCache::Impl::Seq& KvCache::Impl::seq(int id) {
+  QVL_CHECK(id >= 0 && id < int(seqs.size()) && seqs[id].used, "kv cache: unknown sequence ", id);
+  return seqs[id];
+}
+
+uint16_t* KvCache::Impl::k_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
+  const int64_t b = s.blocks[pos / kBlockTokens];
+  return k[layer].data() + b * block_elems + (head * kBlockTokens + pos % kBlockTokens) * head_dim;
+}
+
+uint16_t* KvCache::Impl::v_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
+  const int64_t b = s.blocks[pos / kBlockTokens];
+  return v[layer].data() + b * block_elems + (head * kBlockTokens + pos % kBlockTokens) * head_dim;
+}
+
+KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks) : impl_(std::make_unique<Impl>()) {
+  QVL_CHECK(n_blocks > 0, "kv cache: need at least one block, got ", n_blocks);
+  Impl& m = *impl_;
+  m.n_layers = cfg.num_hidden_layers;
+  m.n_head_kv = cfg.num_key_value_heads;
+  m.head_dim = cfg.head_dim;
+  m.n_blocks = n_blocks;
+  m.block_elems = m.n_head_kv * kBlockTokens * m.head_dim;
+  m.k.resize(m.n_layers);
+  m.v.resize(m.n_layers);
+  for (int64_t l = 0; l < m.n_layers; ++l) {
+    m.k[l].assign(size_t(n_blocks * m.block_elems), 0);
+    m.v[l].assign(size_t(n_blocks * m.block_elems), 0);
+  }
+  // Hand out low block ids first (pop from the back).
+  for (int64_t b = n_blocks - 1; b >= 0; --b) m.free_list.push_back(int32_t(b));
+}
+
+KvCache::~KvCache() = default;
+
+int64_t KvCache::free_blocks() const { return int64_t(impl_->free_list.size()); }
+int64_t KvCache::total_blocks() const { return impl_->n_blocks; }
+
+int KvCache::new_sequence() {
+  auto& seqs = impl_->seqs;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (!seqs[i].used) {
+      seqs[i] = Impl::Seq{true, {}, 0};
+      return int(i);
+    }
+  }
+  seqs.push_back(Impl::Seq{true, {}, 0});
+  return int(seqs.size() - 1);
+}
+
+void KvCache::free_sequence(int id) {
+  Impl::Seq& s = impl_->seq(id);
+  for (int32_t b : s.blocks) impl_->free_list.push_back(b);
+  s = Impl::Seq{};
+}
+
+bool KvCache::reserve(int id, int64_t n_tokens) {
+  Impl::Seq& s = impl_->seq(id);
+  const int64_t need = (n_tokens + kBlockTokens - 1) / kBlockTokens - int64_t(s.blocks.size());
+  if (need <= 0) return true;
+  if (need > int64_t(impl_->free_list.size())) return false;
+  for (int64_t i = 0; i < need; ++i) {
+    s.blocks.push_back(impl_->free_list.back());
+    impl_->free_list.pop_back();
+  }
+  return true;
+}
+
+int64_t KvCache::length(int id) const { return impl_->seq(id).length; }
+
+void KvCache::truncate(int id, int64_t n) {
+  Impl::Seq& s = impl_->seq(id);
+  QVL_CHECK(n >= 0, "kv cache: negative truncate length ", n);
+  s.length = std::min(s.length, n);
+  const size_t keep = size_t((n + kBlockTokens - 1) / kBlockTokens);
+  while (s.blocks.size() > keep) {
+    impl_->free_list.push_back(s.blocks.back());
+    s.blocks.pop_back();
+  }
+}
+
+}  // namespace qvl
