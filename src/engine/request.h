@@ -63,7 +63,13 @@ struct TokenEvent {
   float logprob = 0.0f;
   std::vector<TokenLogprob> top;  // n_logprobs best alternatives
   bool injected = false;          // inserted by the thinking budget, not sampled
-  bool in_reasoning = false;      // token lies inside <think>…</think> (including </think>)
+  bool in_reasoning = false;      // token lies inside <think>…</think> (including both tags)
+  // The output text this token completes (UTF-8 safe; control tokens give "").
+  // Concatenating `text` over all events gives the exact output: bytes that may
+  // start a stop string are held back (the events are delayed) until decided,
+  // and on a match the text is cut before it. Stop strings are matched only
+  // outside reasoning.
+  std::string text;
 };
 
 enum class FinishReason { kStop, kLength, kCancelled, kError };

@@ -1,0 +1,197 @@
+// Engine: one scheduling step (pack the batch, forward, sample) and what happens
+// to each new token (thinking budget, stop rules, callbacks, finishing).
+// Runs on the engine thread only.
+#include <algorithm>
+#include <exception>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "engine/engine.h"
+#include "engine/sequence.h"
+#include "model/model.h"
+
+namespace qvl {
+
+namespace {
+
+struct Chunk {
+  Sequence* seq;
+  int begin, count;
+  bool logits;  // the chunk reaches the end of the sequence's tokens
+};
+
+}  // namespace
+
+void Engine::step() {
+  // Decode tokens first (one per generating sequence keeps latency flat), then
+  // prefill chunks (and injected wrap-ups) in admission order with what is left.
+  std::vector<Chunk> chunks;
+  int budget = opts_.max_batch_tokens;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& sp : running_seqs_) {
+      Sequence& s = *sp;
+      if (s.done || budget <= 0) continue;
+      const int u = s.unfed();
+      const bool decode = u == 1 && s.n_fed >= s.n_prompt;
+      if (u <= 0 || (pass == 0) != decode) continue;
+      const int take = std::min(u, budget);
+      if (!kv_->reserve(s.kv_seq, s.n_fed + take)) {  // cannot happen with reservations; be safe
+        finish(s, FinishReason::kError, "KV cache exhausted");
+        continue;
+      }
+      chunks.push_back({&s, s.n_fed, take, take == u});
+      budget -= take;
+    }
+  }
+  if (chunks.empty()) return;
+
+  Batch b;
+  const size_t h = static_cast<size_t>(model_.config().hidden_size);
+  embeds_.clear();
+  bool any_embed = false;
+  int n_wanted = 0;
+  for (const Chunk& c : chunks) {
+    for (int i = c.begin; i < c.begin + c.count; ++i) {
+      b.tokens.push_back(c.seq->tokens[i]);
+      b.seq.push_back(c.seq->kv_seq);
+      b.kv_pos.push_back(i);
+      b.pos.push_back(c.seq->position(i));
+      const bool want = c.logits && i == c.begin + c.count - 1;
+      b.want_logits.push_back(want ? 1 : 0);
+      n_wanted += want;
+      const auto [span, row] = c.seq->embedding_of(i);
+      if (span < 0) {
+        b.embed_row.push_back(-1);
+        continue;
+      }
+      const EmbeddingSpan& e = c.seq->req.prompt.embeddings[span];
+      const int32_t out_row = static_cast<int32_t>(embeds_.size() / h);
+      if (!any_embed) deepstack_.assign(e.deepstack.size(), {});
+      any_embed = true;
+      embeds_.insert(embeds_.end(), e.main.begin() + row * h, e.main.begin() + (row + 1) * h);
+      for (size_t k = 0; k < e.deepstack.size() && k < deepstack_.size(); ++k)
+        deepstack_[k].insert(deepstack_[k].end(), e.deepstack[k].begin() + row * h,
+                             e.deepstack[k].begin() + (row + 1) * h);
+      b.embed_row.push_back(out_row);
+    }
+  }
+  if (any_embed) {
+    b.embeds = embeds_.data();
+    for (auto& d : deepstack_) b.deepstack.push_back(d.data());
+  } else {
+    b.embed_row.clear();
+  }
+
+  const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
+  logits_.resize(static_cast<size_t>(n_wanted) * vocab);
+  try {
+    model_.forward(b, *kv_, logits_.data(), *pool_);
+  } catch (const std::exception& e) {
+    log_error("engine: forward pass failed: ", e.what());
+    for (const Chunk& c : chunks) finish(*c.seq, FinishReason::kError, e.what());
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stats_.steps += 1;
+    stats_.batched_tokens += b.tokens.size();
+    stats_.max_batch_seqs = std::max<uint64_t>(stats_.max_batch_seqs, chunks.size());
+  }
+  const float* row = logits_.data();
+  for (const Chunk& c : chunks) {
+    c.seq->n_fed += c.count;
+    if (!c.logits) continue;
+    handle_logits(*c.seq, row);
+    row += vocab;
+  }
+}
+
+void Engine::handle_logits(Sequence& s, const float* row) {
+  if (s.done) return;
+  if (s.completion == 0) s.first_token_ms = s.since_submit.ms();
+  if (s.thinking.should_inject()) {
+    for (int32_t t : s.thinking.take_wrapup()) {
+      TokenEvent ev;
+      ev.injected = true;
+      emit(s, t, std::move(ev));
+      if (s.done) return;
+    }
+    return;
+  }
+  TokenEvent ev;
+  const int32_t t = s.sampler.sample(row, &ev);
+  const auto& stops = s.req.stop_tokens;
+  if (std::find(stops.begin(), stops.end(), t) != stops.end()) {
+    finish(s, FinishReason::kStop);
+    return;
+  }
+  emit(s, t, std::move(ev));
+}
+
+void Engine::emit(Sequence& s, int32_t t, TokenEvent ev) {
+  s.tokens.push_back(t);
+  s.sampler.accept(t, true);
+  s.completion += 1;
+  ev.token = t;
+  ev.in_reasoning = s.thinking.on_token(t, ends_sentence(model_.tokenizer().token_bytes(t)));
+  ev.text = s.decoder.push(t);
+  if (!deliver(s, s.stops.push(std::move(ev)))) {
+    finish(s, FinishReason::kCancelled);
+    return;
+  }
+  if (s.stops.matched()) {
+    finish(s, FinishReason::kStop);
+  } else if (s.completion >= s.req.max_tokens || static_cast<int>(s.tokens.size()) >= ctx_) {
+    finish(s, FinishReason::kLength);
+  }
+}
+
+// Runs on_token for each event; false when the client asked to stop (or threw).
+bool Engine::deliver(Sequence& s, std::vector<TokenEvent> events) {
+  if (!s.req.on_token) return true;
+  for (const auto& e : events) {
+    try {
+      if (!s.req.on_token(e)) return false;
+    } catch (const std::exception& ex) {
+      log_warn("engine: on_token callback threw: ", ex.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+void Engine::finish(Sequence& s, FinishReason why, const std::string& error) {
+  if (s.done) return;
+  s.done = true;
+  if (why == FinishReason::kStop || why == FinishReason::kLength) deliver(s, s.stops.flush());
+  if (s.kv_seq >= 0) {
+    kv_->free_sequence(s.kv_seq);
+    s.kv_seq = -1;
+    kv_blocks_committed_ -= s.committed_blocks;
+    s.committed_blocks = 0;
+  }
+  GenerationResult r;
+  r.finish = why;
+  r.error = error;
+  r.prompt_tokens = s.n_prompt;
+  r.completion_tokens = s.completion;
+  r.reasoning_tokens = s.thinking.reasoning_tokens();
+  r.budget_hit = s.thinking.budget_hit();
+  const double now = s.since_submit.ms();
+  r.queue_ms = s.queue_ms;
+  if (s.completion > 0) {
+    r.prefill_ms = s.first_token_ms - s.queue_ms;
+    r.decode_ms = now - s.first_token_ms;
+  } else {
+    r.prefill_ms = std::max(0.0, now - s.queue_ms);
+  }
+  if (s.req.on_done) {
+    try {
+      s.req.on_done(r);
+    } catch (const std::exception& ex) {
+      log_warn("engine: on_done callback threw: ", ex.what());
+    }
+  }
+}
+
+}  // namespace qvl
