@@ -17,7 +17,8 @@ struct TokenizerData {
   std::vector<std::string> tokens;      // id -> piece, in byte-level (GPT-2 unicode) form as stored in files
   std::vector<TokenType> token_types;   // same length as tokens
   std::vector<std::string> merges;      // "left right", by rank (index 0 = highest priority)
-  std::string pre = "qwen2";            // pre-tokenizer id (tokenizer.ggml.pre)
+  std::string pre = "qwen2";            // pre-tokenizer id (tokenizer.ggml.pre); only "qwen2" is supported
+  bool normalize_nfc = true;            // HF Qwen2/3 tokenizer.json normalises NFC; llama.cpp never does
   int32_t eos_id = -1, bos_id = -1, pad_id = -1;
 };
 
@@ -30,9 +31,14 @@ class Tokenizer {
 
   // tokenizer.json (+ tokenizer_config.json beside it for added-token flags).
   static Tokenizer from_hf_json(const std::string& tokenizer_json_path);
+  // The same file read into plain data (model layer copies it into GGUF files).
+  // Added tokens that are special or look like <|...|> become kControl, the other
+  // added tokens kUserDefined, exactly as llama.cpp's convert_hf_to_gguf.py does.
+  static TokenizerData data_from_hf_json(const std::string& tokenizer_json_path);
 
-  // Special/added-token strings in `text` become their ids when parse_special
-  // (Hugging Face behaviour); no BOS is ever added.
+  // Special/added-token strings in `text` become their ids (Hugging Face behaviour);
+  // with parse_special false only kUserDefined ones do, as in llama.cpp. No BOS is
+  // ever added. Invalid UTF-8 first becomes U+FFFD per maximal ill-formed subpart.
   std::vector<int32_t> encode(std::string_view text, bool parse_special = true) const;
   // Raw bytes of the ids concatenated (may end mid-UTF-8); skip_special drops control tokens.
   std::string decode(const std::vector<int32_t>& ids, bool skip_special = false) const;

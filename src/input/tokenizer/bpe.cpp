@@ -1,0 +1,95 @@
+// BPE merge loop (input layer). Short words keep the rank of every adjacent pair in
+// a small array and rescan it (cache-friendly, no allocation); long words use a
+// heap with lazy invalidation so a 100 kB run of one character stays O(n log n).
+#include "input/tokenizer/bpe.h"
+
+#include <queue>
+
+namespace qvl {
+namespace {
+constexpr size_t kSmallWord = 48;  // bytes; beyond this the heap wins
+constexpr int32_t kNoRank = INT32_MAX;
+}  // namespace
+
+BpeMerger::BpeMerger(const int32_t (&byte_ids)[256], const std::vector<Merge>& merges) {
+  for (int i = 0; i < 256; ++i) byte_ids_[i] = byte_ids[i];
+  pairs_.reserve(merges.size() * 2);
+  for (size_t r = 0; r < merges.size(); ++r) {
+    // A pair listed twice keeps its first (best) rank, as a rank map built in order would.
+    pairs_.emplace(key(merges[r].left, merges[r].right), RankedResult{static_cast<int32_t>(r), merges[r].result});
+  }
+}
+
+void BpeMerger::encode(std::string_view word, std::vector<int32_t>& out) const {
+  if (word.size() == 1) {
+    out.push_back(byte_ids_[static_cast<uint8_t>(word[0])]);
+  } else if (word.size() <= kSmallWord) {
+    encode_small(word, out);
+  } else {
+    encode_large(word, out);
+  }
+}
+
+void BpeMerger::encode_small(std::string_view word, std::vector<int32_t>& out) const {
+  int32_t ids[kSmallWord], rank[kSmallWord], result[kSmallWord];
+  size_t n = word.size();
+  for (size_t i = 0; i < n; ++i) ids[i] = byte_ids_[static_cast<uint8_t>(word[i])];
+  auto score = [&](size_t i) {  // pair (i, i + 1)
+    const RankedResult* m = find(ids[i], ids[i + 1]);
+    rank[i] = m ? m->rank : kNoRank;
+    result[i] = m ? m->result : -1;
+  };
+  for (size_t i = 0; i + 1 < n; ++i) score(i);
+  while (n > 1) {
+    size_t best = 0;
+    for (size_t i = 1; i + 1 < n; ++i)
+      if (rank[i] < rank[best]) best = i;
+    if (rank[best] == kNoRank) break;
+    ids[best] = result[best];
+    for (size_t i = best + 1; i + 1 < n; ++i) {
+      ids[i] = ids[i + 1];
+      rank[i] = rank[i + 1];
+      result[i] = result[i + 1];
+    }
+    --n;
+    if (best > 0) score(best - 1);
+    if (best + 1 < n) score(best);
+  }
+  out.insert(out.end(), ids, ids + n);
+}
+
+void BpeMerger::encode_large(std::string_view word, std::vector<int32_t>& out) const {
+  const size_t n = word.size();
+  std::vector<int32_t> ids(n), prev(n), next(n);
+  for (size_t i = 0; i < n; ++i) {
+    ids[i] = byte_ids_[static_cast<uint8_t>(word[i])];
+    prev[i] = static_cast<int32_t>(i) - 1;
+    next[i] = i + 1 < n ? static_cast<int32_t>(i + 1) : -1;
+  }
+  struct Candidate {
+    int32_t rank, pos, left, right;
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
+  auto push = [&](int32_t pos) {
+    if (pos < 0 || next[pos] < 0) return;
+    if (const RankedResult* m = find(ids[pos], ids[next[pos]])) heap.push({m->rank, pos, ids[pos], ids[next[pos]]});
+  };
+  for (size_t i = 0; i + 1 < n; ++i) push(static_cast<int32_t>(i));
+  while (!heap.empty()) {
+    Candidate c = heap.top();
+    heap.pop();
+    int32_t r = next[c.pos];
+    // Stale entry: the left symbol was absorbed (ids changed) or its neighbour changed.
+    if (ids[c.pos] != c.left || r < 0 || ids[r] != c.right) continue;
+    ids[c.pos] = find(c.left, c.right)->result;
+    ids[r] = -1;
+    next[c.pos] = next[r];
+    if (next[r] >= 0) prev[next[r]] = c.pos;
+    push(prev[c.pos]);
+    push(c.pos);
+  }
+  for (int32_t i = 0; i >= 0; i = next[i]) out.push_back(ids[i]);
+}
+
+}  // namespace qvl
