@@ -25,7 +25,7 @@ std::string temp_path(const std::string& name) {
 void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
   FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
-  ASSERT_EQ(std::fwrite(b.data(), 1, b.size(), f), b.size());
+  if (!b.empty()) ASSERT_EQ(std::fwrite(b.data(), 1, b.size(), f), b.size());
   std::fclose(f);
 }
 

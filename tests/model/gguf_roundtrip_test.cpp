@@ -142,7 +142,8 @@ TEST(GgufRoundTrip, TensorsOfEveryLoadedType) {
       EXPECT_EQ(t->dtype, cases[i].dtype);
       EXPECT_EQ(t->shape, cases[i].shape);  // outermost first, i.e. GGUF ne[] reversed
       ASSERT_EQ(t->nbytes(), want[i].size());
-      EXPECT_EQ(0, std::memcmp(t->data, want[i].data(), want[i].size())) << dtype_info(cases[i].dtype).name;
+      if (!want[i].empty())
+        EXPECT_EQ(0, std::memcmp(t->data, want[i].data(), want[i].size())) << dtype_info(cases[i].dtype).name;
       // mmap bases are page aligned, so file-relative alignment shows in the pointer.
       EXPECT_EQ(reinterpret_cast<uintptr_t>(t->data) % alignment, 0u);
     }

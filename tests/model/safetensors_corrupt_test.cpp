@@ -31,7 +31,7 @@ std::string load_error(const std::vector<uint8_t>& bytes) {
   const std::string path = temp_path();
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return "cannot write temp file";
-  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  if (!bytes.empty()) std::fwrite(bytes.data(), 1, bytes.size(), f);
   std::fclose(f);
   std::string msg;
   try {

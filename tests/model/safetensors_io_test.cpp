@@ -49,7 +49,7 @@ void expect_same(const Tensor& got, const Owned& want) {
   EXPECT_EQ(got.name, want.t.name);
   EXPECT_EQ(got.dtype, want.t.dtype) << got.name;
   EXPECT_EQ(got.shape, want.t.shape) << got.name;
-  EXPECT_EQ(0, std::memcmp(got.data, want.bytes.data(), want.bytes.size())) << got.name;
+  if (!want.bytes.empty()) EXPECT_EQ(0, std::memcmp(got.data, want.bytes.data(), want.bytes.size())) << got.name;
 }
 
 TEST(SafetensorsIo, RoundTripAllDtypes) {

@@ -1,0 +1,57 @@
+// Reads GGUF files written by the reference (Python gguf) writer: the vocabulary
+// files shipped in llama.cpp's source, present once bench/build-llamacpp.sh has
+// cloned it (skipped otherwise). Each is re-written by GgufWriter and read back.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "model/gguf/gguf.h"
+
+namespace qvl {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool same(const GgufValue& a, const GgufValue& b) {
+  if (a.type != b.type) return false;
+  if (a.type != GgufType::kArray) return a.scalar == b.scalar;
+  if (a.elem_type != b.elem_type || a.array.size() != b.array.size()) return false;
+  for (size_t i = 0; i < a.array.size(); ++i)
+    if (!same(a.array[i], b.array[i])) return false;
+  return true;
+}
+
+TEST(GgufReference, ReadsAndRewritesLlamaCppVocabFiles) {
+  const fs::path dir = fs::path(QVL_SOURCE_DIR) / ".cache/llama.cpp-src/models";
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".gguf") files.push_back(e.path());
+  if (files.empty()) GTEST_SKIP() << "no llama.cpp source in .cache (run bench/build-llamacpp.sh)";
+
+  const std::string out = testing::TempDir() + "qvl_gguf_ref_" + std::to_string(getpid()) + ".gguf";
+  for (const fs::path& p : files) {
+    SCOPED_TRACE(p.filename().string());
+    GgufFile f(p.string());
+    EXPECT_FALSE(f.get("general.architecture").as_string().empty());
+    const GgufValue& tokens = f.get("tokenizer.ggml.tokens");
+    ASSERT_EQ(tokens.elem_type, GgufType::kString);
+    EXPECT_GT(tokens.array.size(), 1000u);  // every shipped vocabulary is a real one
+    if (const GgufValue* types = f.find("tokenizer.ggml.token_type"))
+      EXPECT_EQ(types->array.size(), tokens.array.size());
+
+    GgufWriter w;
+    for (const auto& [k, v] : f.metadata()) w.set(k, v);
+    w.write(out, f.alignment());
+    GgufFile g(out);
+    ASSERT_EQ(g.metadata().size(), f.metadata().size());
+    for (const auto& [k, v] : f.metadata()) EXPECT_TRUE(same(v, g.get(k))) << k;
+  }
+  unlink(out.c_str());
+}
+
+}  // namespace
+}  // namespace qvl
