@@ -1,0 +1,209 @@
+// Qwen3-VL ViT forward (see vision_model.h): patch embed, interpolated learned
+// positions, 2-D RoPE blocks with per-frame bidirectional attention, DeepStack
+// taps and the 2x2 patch mergers. Weight matmuls go through runtime matmul;
+// vision-specific math through kernels/{layernorm,gelu,vision_rope,vision_attention}.
+#include <algorithm>
+#include <cmath>
+
+#include "base/error.h"
+#include "base/thread_pool.h"
+#include "kernels/gelu.h"
+#include "kernels/layernorm.h"
+#include "kernels/vision_attention.h"
+#include "kernels/vision_rope.h"
+#include "model/vision/vision_internal.h"
+#include "runtime/matmul.h"
+
+namespace qvl {
+
+namespace {
+
+// y = x·Wᵀ + b over n rows (b may be empty).
+void linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  matmul(w, x, n, y, pool);
+  if (b.empty()) return;
+  const int64_t m = w.shape[0];
+  pool.parallel_for(n, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t i = 0; i < m; ++i) y[r * m + i] += b[i];
+  });
+}
+
+void layer_norm(const float* x, const std::vector<float>& w, const std::vector<float>& b, float* y, int64_t n_rows,
+                int64_t n, float eps, ThreadPool& pool) {
+  pool.parallel_for(n_rows, 8, [&](int64_t r0, int64_t r1) {
+    kernels::layer_norm_ref(x + r0 * n, w.data(), b.empty() ? nullptr : b.data(), y + r0 * n, r1 - r0, n, eps);
+  });
+}
+
+void gelu(float* x, int64_t n, bool tanh_form, ThreadPool& pool) {
+  pool.parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
+    if (tanh_form) kernels::gelu_tanh_ref(x + i0, x + i0, i1 - i0);
+    else kernels::gelu_erf_ref(x + i0, x + i0, i1 - i0);
+  });
+}
+
+// torch.linspace(0, end, steps) in float32 (the CPU kernel fills both halves
+// from their own end to stay symmetric).
+std::vector<float> linspace(float end, int steps) {
+  std::vector<float> v(steps, 0.0f);
+  if (steps == 1) return v;
+  const float step = end / static_cast<float>(steps - 1);
+  for (int i = 0; i < steps; ++i) v[i] = i < steps / 2 ? i * step : end - (steps - 1 - i) * step;
+  return v;
+}
+
+}  // namespace
+
+// Learned position table [S*S, Hv] resampled to a gh x gw grid, raster order.
+std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_t side, int64_t hv, int gh, int gw,
+                                         PosEmbedInterp mode) {
+  std::vector<float> out(static_cast<size_t>(gh) * gw * hv, 0.0f);
+  auto P = [&](int64_t r, int64_t c) { return &table[static_cast<size_t>(r * side + c) * hv]; };
+  if (mode == PosEmbedInterp::kHfLinspace) {
+    const std::vector<float> hy = linspace(static_cast<float>(side - 1), gh), wx = linspace(static_cast<float>(side - 1), gw);
+    for (int i = 0; i < gh; ++i) {
+      const int64_t y0 = static_cast<int64_t>(hy[i]), y1 = std::min<int64_t>(y0 + 1, side - 1);
+      const float dy = hy[i] - static_cast<float>(y0);
+      for (int j = 0; j < gw; ++j) {
+        const int64_t x0 = static_cast<int64_t>(wx[j]), x1 = std::min<int64_t>(x0 + 1, side - 1);
+        const float dx = wx[j] - static_cast<float>(x0);
+        const float w00 = (1 - dy) * (1 - dx), w01 = (1 - dy) * dx, w10 = dy * (1 - dx), w11 = dy * dx;
+        float* o = &out[static_cast<size_t>(i * gw + j) * hv];
+        const float *a = P(y0, x0), *b = P(y0, x1), *c = P(y1, x0), *d = P(y1, x1);
+        for (int64_t e = 0; e < hv; ++e) o[e] = w00 * a[e] + w01 * b[e] + w10 * c[e] + w11 * d[e];
+      }
+    }
+    return out;
+  }
+  // ggml bilinear + antialias (F.interpolate(align_corners=False, antialias=True)).
+  const float sf0 = static_cast<float>(gw) / side, sf1 = static_cast<float>(gh) / side;
+  const float sup0 = std::max(1.0f, 1.0f / sf0), sup1 = std::max(1.0f, 1.0f / sf1);
+  const float inv0 = 1.0f / sup0, inv1 = 1.0f / sup1;
+  auto tri = [](float x) { return std::max(1.0f - std::fabs(x), 0.0f); };
+  for (int i = 0; i < gh; ++i) {
+    const float y = (i + 0.5f) / sf1;
+    const int64_t ylo = std::max<int64_t>(static_cast<int64_t>(y - sup1 + 0.5f), 0);
+    const int64_t yhi = std::min<int64_t>(static_cast<int64_t>(y + sup1 + 0.5f), side);
+    for (int j = 0; j < gw; ++j) {
+      const float x = (j + 0.5f) / sf0;
+      const int64_t xlo = std::max<int64_t>(static_cast<int64_t>(x - sup0 + 0.5f), 0);
+      const int64_t xhi = std::min<int64_t>(static_cast<int64_t>(x + sup0 + 0.5f), side);
+      float* o = &out[static_cast<size_t>(i * gw + j) * hv];
+      float total = 0.0f;
+      for (int64_t sy = ylo; sy < yhi; ++sy) {
+        const float wy = tri((sy - y + 0.5f) * inv1);
+        for (int64_t sx = xlo; sx < xhi; ++sx) {
+          const float w = tri((sx - x + 0.5f) * inv0) * wy;
+          if (w <= 0.0f) continue;
+          const float* p = P(sy, sx);
+          for (int64_t e = 0; e < hv; ++e) o[e] += p[e] * w;
+          total += w;
+        }
+      }
+      if (total > 0.0f)
+        for (int64_t e = 0; e < hv; ++e) o[e] /= total;
+    }
+  }
+  return out;
+}
+
+void VisionModelImpl::merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
+                            ThreadPool& pool) const {
+  const int64_t hv = cfg_.hidden_size, unit = cfg_.spatial_merge_size * cfg_.spatial_merge_size;
+  const int64_t n = n_patch / unit, wide = hv * unit;
+  std::vector<float> h(static_cast<size_t>(n_patch) * hv), f(static_cast<size_t>(n) * wide);
+  // Both orders see the same memory: unit consecutive tokens form one wide row.
+  if (postshuffle) layer_norm(x, m.norm_w, m.norm_b, h.data(), n, wide, cfg_.layer_norm_eps, pool);
+  else layer_norm(x, m.norm_w, m.norm_b, h.data(), n_patch, hv, cfg_.layer_norm_eps, pool);
+  linear(*m.fc1_w, m.fc1_b, h.data(), n, f.data(), pool);
+  gelu(f.data(), static_cast<int64_t>(f.size()), options_.merger_gelu_tanh, pool);
+  linear(*m.fc2_w, m.fc2_b, f.data(), n, out, pool);
+}
+
+VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) const {
+  const int64_t hv = cfg_.hidden_size, nh = cfg_.num_heads, dv = cfg_.head_dim(), m = cfg_.spatial_merge_size;
+  QVL_CHECK(pv.row_size == cfg_.patch_dim(), "pixel_values rows have ", pv.row_size, " values, the encoder expects ",
+            cfg_.patch_dim());
+  QVL_CHECK(pv.grid_t > 0 && pv.grid_h > 0 && pv.grid_w > 0 && pv.grid_h % m == 0 && pv.grid_w % m == 0,
+            "bad visual grid ", pv.grid_t, "x", pv.grid_h, "x", pv.grid_w);
+  const int64_t n = pv.n_patches(), per_frame = int64_t{pv.grid_h} * pv.grid_w;
+  QVL_CHECK(static_cast<int64_t>(pv.data.size()) == n * pv.row_size, "pixel_values size does not match its grid");
+
+  // 1. Patch embedding (Conv3d as a matmul over the flattened patch).
+  std::vector<float> x(static_cast<size_t>(n) * hv);
+  linear(patch_w_view_, patch_b_, pv.data.data(), n, x.data(), pool);
+
+  // 2. Learned positions resampled to the grid, added in merge-block order;
+  //    the same walk yields each token's (row, col) for the rotary.
+  const std::vector<float> pos =
+      interpolate_pos_embed(pos_embed_, pos_side_, hv, pv.grid_h, pv.grid_w, options_.pos_embed);
+  std::vector<int32_t> rows(n), cols(n);
+  {
+    int64_t i = 0;
+    for (int t = 0; t < pv.grid_t; ++t)
+      for (int bh = 0; bh < pv.grid_h / m; ++bh)
+        for (int bw = 0; bw < pv.grid_w / m; ++bw)
+          for (int mh = 0; mh < m; ++mh)
+            for (int mw = 0; mw < m; ++mw, ++i) {
+              const int r = bh * m + mh, c = bw * m + mw;
+              rows[i] = r, cols[i] = c;
+              const float* p = &pos[static_cast<size_t>(r * pv.grid_w + c) * hv];
+              float* xi = &x[static_cast<size_t>(i) * hv];
+              for (int64_t e = 0; e < hv; ++e) xi[e] += p[e];
+            }
+  }
+
+  VisionOutput out;
+  out.grid = {pv.grid_t, pv.grid_h, pv.grid_w};
+  out.n_tokens = n / (m * m);
+  out.hidden = cfg_.out_hidden_size;
+  out.main.resize(static_cast<size_t>(out.n_tokens) * out.hidden);
+  out.deepstack.assign(cfg_.deepstack_visual_indexes.size(), {});
+
+  std::vector<float> h(static_cast<size_t>(n) * hv), qkv(static_cast<size_t>(n) * 3 * hv),
+      attn(static_cast<size_t>(n) * hv), ff(static_cast<size_t>(n) * cfg_.intermediate_size);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dv));
+  const int64_t q_chunk = 32;
+  const int64_t chunks = (per_frame + q_chunk - 1) / q_chunk;
+  for (int64_t l = 0; l < cfg_.depth; ++l) {
+    const BlockWeights& b = blocks_[l];
+    layer_norm(x.data(), b.ln1_w, b.ln1_b, h.data(), n, hv, cfg_.layer_norm_eps, pool);
+    linear(*b.qkv_w, b.qkv_b, h.data(), n, qkv.data(), pool);
+    pool.parallel_for(n, 16, [&](int64_t t0, int64_t t1) {
+      float* base = qkv.data() + t0 * 3 * hv;
+      kernels::vision_rope_ref(base, 3 * hv, t1 - t0, static_cast<int>(nh), static_cast<int>(dv), &rows[t0], &cols[t0],
+                               10000.0f);
+      kernels::vision_rope_ref(base + hv, 3 * hv, t1 - t0, static_cast<int>(nh), static_cast<int>(dv), &rows[t0],
+                               &cols[t0], 10000.0f);
+    });
+    // Attention never crosses a temporal patch (HF cu_seqlens).
+    pool.parallel_for(pv.grid_t * nh * chunks, 1, [&](int64_t j0, int64_t j1) {
+      std::vector<float> scratch(per_frame);
+      for (int64_t j = j0; j < j1; ++j) {
+        const int64_t frame = j / (nh * chunks), head = (j / chunks) % nh, c = j % chunks;
+        const float* q = qkv.data() + frame * per_frame * 3 * hv + head * dv;
+        kernels::vision_attention_ref(q, q + hv, q + 2 * hv, 3 * hv, c * q_chunk,
+                                      std::min(per_frame, (c + 1) * q_chunk), per_frame, static_cast<int>(dv), scale,
+                                      attn.data() + frame * per_frame * hv + head * dv, hv, scratch.data());
+      }
+    });
+    linear(*b.proj_w, b.proj_b, attn.data(), n, h.data(), pool);
+    for (size_t i = 0; i < x.size(); ++i) x[i] += h[i];
+    layer_norm(x.data(), b.ln2_w, b.ln2_b, h.data(), n, hv, cfg_.layer_norm_eps, pool);
+    linear(*b.fc1_w, b.fc1_b, h.data(), n, ff.data(), pool);
+    gelu(ff.data(), static_cast<int64_t>(ff.size()), true, pool);
+    linear(*b.fc2_w, b.fc2_b, ff.data(), n, h.data(), pool);
+    for (size_t i = 0; i < x.size(); ++i) x[i] += h[i];
+
+    for (size_t k = 0; k < cfg_.deepstack_visual_indexes.size(); ++k) {
+      if (cfg_.deepstack_visual_indexes[k] != l) continue;
+      out.deepstack[k].resize(out.main.size());
+      merge(x.data(), n, deepstack_[k], true, out.deepstack[k].data(), pool);
+    }
+  }
+  merge(x.data(), n, merger_, false, out.main.data(), pool);
+  return out;
+}
+
+}  // namespace qvl

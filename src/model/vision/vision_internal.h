@@ -1,0 +1,63 @@
+// Private to model/vision: the concrete tower, its weights and shared helpers.
+// Big matrices stay views into the mapped file; vectors and the patch kernel are
+// converted to F32 once at load.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/vision/vision_model.h"
+
+namespace qvl {
+
+// Any readable tensor as F32 values (throws on an unsupported dtype).
+std::vector<float> tensor_to_f32(const Tensor& t);
+
+std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_t side, int64_t hv, int gh, int gw,
+                                         PosEmbedInterp mode);
+
+struct MergerWeights {
+  std::vector<float> norm_w, norm_b;    // [Hv] (main) or [4Hv] (DeepStack, post-shuffle)
+  const Tensor* fc1_w = nullptr;        // [4Hv, 4Hv]
+  std::vector<float> fc1_b;             // [4Hv]
+  const Tensor* fc2_w = nullptr;        // [H, 4Hv]
+  std::vector<float> fc2_b;             // [H]
+};
+
+struct BlockWeights {
+  std::vector<float> ln1_w, ln1_b, ln2_w, ln2_b;  // [Hv]
+  const Tensor* qkv_w = nullptr;                   // [3Hv, Hv], rows q | k | v
+  std::vector<float> qkv_b;                        // [3Hv]
+  const Tensor* proj_w = nullptr;                  // [Hv, Hv]
+  std::vector<float> proj_b;
+  const Tensor* fc1_w = nullptr;                   // [I, Hv]
+  std::vector<float> fc1_b;
+  const Tensor* fc2_w = nullptr;                   // [Hv, I]
+  std::vector<float> fc2_b;
+};
+
+class VisionModelImpl : public VisionModel {
+ public:
+  VisionModelImpl(const VisionConfig& cfg, std::shared_ptr<const VisionTensorSource> src);
+  const VisionConfig& config() const override { return cfg_; }
+  VisionOptions& options() override { return options_; }
+  VisionOutput encode(const PixelValues& pv, ThreadPool& pool) const override;
+
+ private:
+  void merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
+             ThreadPool& pool) const;
+
+  VisionConfig cfg_;
+  VisionOptions options_;
+  std::shared_ptr<const VisionTensorSource> src_;  // keeps the mapped file alive
+  std::vector<float> patch_w_;                     // [Hv, 3·tp·p·p] F32, (c, t, py, px) columns
+  Tensor patch_w_view_;
+  std::vector<float> patch_b_;                     // [Hv]
+  std::vector<float> pos_embed_;                   // [S·S, Hv] F32
+  int64_t pos_side_ = 0;                           // S
+  std::vector<BlockWeights> blocks_;
+  MergerWeights merger_;
+  std::vector<MergerWeights> deepstack_;           // tap order
+};
+
+}  // namespace qvl
