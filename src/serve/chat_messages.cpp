@@ -1,0 +1,82 @@
+// Chat message checks and the content-part normalisation the templates expect.
+#include "serve/chat_messages.h"
+
+#include "serve/api_error.h"
+
+namespace qvl::serve {
+
+using nlohmann::json;
+
+namespace {
+
+std::string image_url_of(const json& part, const std::string& where) {
+  const json* v = nullptr;
+  if (part.contains("image_url")) v = &part["image_url"];
+  else if (part.contains("image")) v = &part["image"];
+  if (v && v->is_object() && v->contains("url")) v = &(*v)["url"];
+  if (!v || !v->is_string() || v->get<std::string>().empty())
+    throw bad_param(where, where + ": an image part needs image_url.url (a data: URL or http(s) URL)");
+  return v->get<std::string>();
+}
+
+}  // namespace
+
+ChatInput parse_messages(const json& body) {
+  if (!body.contains("messages")) throw bad_param("messages", "'messages' is required");
+  const json& msgs = body["messages"];
+  if (!msgs.is_array()) throw bad_param("messages", "'messages' must be an array");
+  if (msgs.empty()) throw bad_param("messages", "'messages' must not be empty");
+  ChatInput out;
+  out.messages = json::array();
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    const json& m = msgs[i];
+    if (!m.is_object()) throw bad_param(where, where + " must be an object");
+    if (!m.contains("role") || !m["role"].is_string()) throw bad_param(where + ".role", where + ".role is required");
+    std::string role = m["role"];
+    if (role == "developer") role = "system";
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+      throw bad_param(where + ".role", where + ".role must be system, developer, user, assistant or tool (got '" + role + "')");
+    json nm = m;
+    nm["role"] = role;
+    const json content = m.contains("content") ? m["content"] : json(nullptr);
+    std::string text;
+    bool has_image = false;
+    if (content.is_string()) {
+      text = content.get<std::string>();
+    } else if (content.is_null()) {
+      if (role != "assistant") throw bad_param(where + ".content", where + ".content is required");
+      nm["content"] = "";
+    } else if (content.is_array()) {
+      json parts = json::array();
+      for (size_t k = 0; k < content.size(); ++k) {
+        const std::string pw = where + ".content[" + std::to_string(k) + "]";
+        const json& p = content[k];
+        if (!p.is_object() || !p.contains("type") || !p["type"].is_string())
+          throw bad_param(pw, pw + " must be an object with a 'type'");
+        const std::string type = p["type"];
+        if (type == "text" || type == "input_text") {
+          if (!p.contains("text") || !p["text"].is_string()) throw bad_param(pw, pw + ".text must be a string");
+          text += p["text"].get<std::string>();
+          parts.push_back({{"type", "text"}, {"text", p["text"]}});
+        } else if (type == "image_url" || type == "image" || type == "input_image") {
+          out.images.push_back({image_url_of(p, pw)});
+          parts.push_back({{"type", "image"}});
+          has_image = true;
+        } else if (type == "video" || type == "video_url" || type == "input_audio") {
+          throw bad_param(pw, pw + ": '" + type + "' input is not supported");
+        } else {
+          throw bad_param(pw, pw + ": unknown content part type '" + type + "'");
+        }
+      }
+      nm["content"] = has_image ? parts : json(text);  // text-only templates expect a string
+    } else {
+      throw bad_param(where + ".content", where + ".content must be a string or an array of parts");
+    }
+    if (role == "user") out.last_user_text = text;
+    out.messages.push_back(std::move(nm));
+  }
+  return out;
+}
+
+}  // namespace qvl::serve

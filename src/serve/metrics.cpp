@@ -1,0 +1,97 @@
+// Prometheus text exposition (format 0.0.4) of the server counters.
+#include "serve/metrics.h"
+
+#include <sstream>
+
+namespace qvl::serve {
+
+static const std::vector<double> kTtftBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+static const std::vector<double> kItlBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+
+static std::string num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+void Histogram::observe(double v) {
+  size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  ++counts_[i];
+  sum_ += v;
+  ++count_;
+}
+
+void Histogram::render(std::string& out, const std::string& name, const std::string& labels) const {
+  uint64_t cum = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    cum += counts_[i];
+    const std::string le = i < bounds_.size() ? num(bounds_[i]) : "+Inf";
+    out += name + "_bucket{" + labels + ",le=\"" + le + "\"} " + std::to_string(cum) + "\n";
+  }
+  out += name + "_sum{" + labels + "} " + num(sum_) + "\n";
+  out += name + "_count{" + labels + "} " + std::to_string(count_) + "\n";
+}
+
+Metrics::Metrics() {
+  for (const char* m : {"instruct", "thinking"}) {
+    ttft_.emplace(m, Histogram(kTtftBounds));
+    itl_.emplace(m, Histogram(kItlBounds));
+    tokens_[m] = {0, 0, 0};
+  }
+}
+
+void Metrics::request(const std::string& endpoint, const std::string& mode, int status) {
+  std::lock_guard<std::mutex> lk(mu_);
+  ++requests_[{endpoint, mode, status}];
+}
+
+void Metrics::tokens(const std::string& mode, int prompt, int completion, int reasoning) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto& t = tokens_[mode];
+  t[0] += prompt;
+  t[1] += completion;
+  t[2] += reasoning;
+}
+
+void Metrics::time_to_first_token(const std::string& mode, double s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  ttft_.emplace(mode, Histogram(kTtftBounds)).first->second.observe(s);
+}
+
+void Metrics::inter_token_latency(const std::string& mode, double s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  itl_.emplace(mode, Histogram(kItlBounds)).first->second.observe(s);
+}
+
+std::string Metrics::render(int queue_depth, int running) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::string o;
+  o += "# HELP qvl_requests_total HTTP requests by endpoint, reasoning mode and status code.\n";
+  o += "# TYPE qvl_requests_total counter\n";
+  for (const auto& [k, v] : requests_) {
+    const auto& [ep, mode, status] = k;
+    o += "qvl_requests_total{endpoint=\"" + ep + "\",mode=\"" + mode + "\",status=\"" + std::to_string(status) +
+         "\"} " + std::to_string(v) + "\n";
+  }
+  const char* names[3] = {"prompt", "completion", "reasoning"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::string("qvl_") + names[i] + "_tokens_total";
+    o += "# HELP " + n + " " + names[i] + " tokens processed, by reasoning mode.\n";
+    o += "# TYPE " + n + " counter\n";
+    for (const auto& [mode, t] : tokens_) o += n + "{mode=\"" + mode + "\"} " + std::to_string(t[i]) + "\n";
+  }
+  o += "# HELP qvl_queue_depth Requests waiting for the engine.\n# TYPE qvl_queue_depth gauge\n";
+  o += "qvl_queue_depth " + std::to_string(queue_depth) + "\n";
+  o += "# HELP qvl_requests_running Sequences being generated.\n# TYPE qvl_requests_running gauge\n";
+  o += "qvl_requests_running " + std::to_string(running) + "\n";
+  o += "# HELP qvl_time_to_first_token_seconds Time from request arrival to the first output token.\n";
+  o += "# TYPE qvl_time_to_first_token_seconds histogram\n";
+  for (const auto& [mode, h] : ttft_) h.render(o, "qvl_time_to_first_token_seconds", "mode=\"" + mode + "\"");
+  o += "# HELP qvl_inter_token_latency_seconds Time between consecutive output tokens of a sequence.\n";
+  o += "# TYPE qvl_inter_token_latency_seconds histogram\n";
+  for (const auto& [mode, h] : itl_) h.render(o, "qvl_inter_token_latency_seconds", "mode=\"" + mode + "\"");
+  return o;
+}
+
+}  // namespace qvl::serve

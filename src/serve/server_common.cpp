@@ -1,0 +1,61 @@
+// Helpers every endpoint uses (JSON in/out, readiness, model lookup) and the two
+// small endpoints /health and /metrics.
+#include <httplib.h>
+
+#include "serve/api_error.h"
+#include "serve/server_context.h"
+
+namespace qvl::serve {
+
+int ServerContext::queue_depth() const {
+  int n = 0;
+  for (Generator* g : registry.generators()) n += g->queue_depth();
+  return n;
+}
+
+int ServerContext::running() const {
+  int n = 0;
+  for (Generator* g : registry.generators()) n += g->running();
+  return n;
+}
+
+nlohmann::json parse_body(const httplib::Request& req) {
+  if (req.body.empty()) throw ApiError(400, "request body is empty; expected a JSON object", "", "invalid_json");
+  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) throw ApiError(400, "request body is not valid JSON", "", "invalid_json");
+  if (!j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_json");
+  return j;
+}
+
+std::string dump_json(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(dump_json(body), "application/json");
+}
+
+void require_ready(const ServerContext& ctx) {
+  if (!ctx.ready) throw ApiError(503, "the model is still loading", "", "model_loading");
+}
+
+ModelRegistry::Found find_model(const ServerContext& ctx, const std::string& name) {
+  auto f = ctx.registry.find(name);
+  if (!f) throw ApiError(404, "the model '" + name + "' does not exist (see GET /v1/models)", "model", "model_not_found");
+  return *f;
+}
+
+void handle_health(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+  std::lock_guard<std::mutex> lk(ctx.load_mu);
+  if (!ctx.load_error.empty())
+    return send_json(res, 503, {{"status", "error"}, {"error", ctx.load_error}});
+  if (!ctx.ready) return send_json(res, 503, {{"status", "loading"}});
+  send_json(res, 200, {{"status", "ok"}, {"queue_depth", ctx.queue_depth()}, {"running", ctx.running()}});
+}
+
+void handle_metrics(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
+  const int q = ctx.ready ? ctx.queue_depth() : 0, r = ctx.ready ? ctx.running() : 0;
+  res.status = 200;
+  res.set_content(ctx.metrics.render(q, r), "text/plain; version=0.0.4");
+}
+
+}  // namespace qvl::serve

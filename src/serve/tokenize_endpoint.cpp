@@ -1,0 +1,85 @@
+// POST /tokenize and POST /detokenize (llama-server shapes). /tokenize takes
+// "content" (text) or "messages" (rendered with the chat template in the
+// requested mode, so clients can count prompt tokens exactly).
+#include <httplib.h>
+
+#include "serve/api_error.h"
+#include "serve/chat_messages.h"
+#include "serve/completion_runner.h"
+#include "serve/mode_resolver.h"
+
+namespace qvl::serve {
+
+using nlohmann::json;
+
+static std::string model_field(const json& body) {
+  if (!body.contains("model") || body["model"].is_null()) return "";
+  if (!body["model"].is_string()) throw bad_param("model", "'model' must be a string");
+  return body["model"];
+}
+
+void handle_tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  require_ready(ctx);
+  const json body = parse_body(req);
+  const ModelRegistry::Found found = find_model(ctx, model_field(body));
+  const Deployment& dep = *found.deployment;
+  bool with_pieces = false;
+  if (body.contains("with_pieces")) {
+    if (!body["with_pieces"].is_boolean()) throw bad_param("with_pieces", "'with_pieces' must be true or false");
+    with_pieces = body["with_pieces"];
+  }
+  std::string text;
+  json out = json::object();
+  if (body.contains("messages")) {
+    ChatInput in = parse_messages(body);
+    if (!in.images.empty()) throw bad_param("messages", "/tokenize does not take images");
+    ModeRequest mr;
+    mr.header = header_of(req, "X-Reasoning-Mode");
+    mr.body = &body;
+    mr.alias_mode = found.alias_mode;
+    mr.alias = found.name;
+    mr.router_input.text = in.last_user_text;
+    ModeDecision d = resolve_mode(mr, *ctx.router);
+    const Checkpoint& cp = dep.for_mode(&d.mode, &d.note);
+    try {
+      text = render_chat(cp, in.messages, {{"enable_thinking", d.mode == Mode::kThinking}});
+    } catch (const Error& e) {
+      throw ApiError(400, std::string("the chat template rejected the messages: ") + e.what(), "messages");
+    }
+    out["prompt"] = text;
+    out["reasoning_mode"] = d.to_json();
+    res.set_header("X-Reasoning-Mode-Used", d.header_value());
+  } else if (body.contains("content") && body["content"].is_string()) {
+    text = body["content"];
+  } else {
+    throw bad_param("content", "'content' (a string) or 'messages' is required");
+  }
+  const Tokenizer& tok = *dep.any().tokenizer;
+  const std::vector<int32_t> ids = tok.encode(text, true);
+  json tokens = json::array();
+  for (int32_t id : ids) {
+    if (with_pieces) tokens.push_back({{"id", id}, {"piece", tok.token_bytes(id)}});
+    else tokens.push_back(id);
+  }
+  out["tokens"] = tokens;
+  out["count"] = ids.size();
+  send_json(res, 200, out);
+}
+
+void handle_detokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  require_ready(ctx);
+  const json body = parse_body(req);
+  const ModelRegistry::Found found = find_model(ctx, model_field(body));
+  const Tokenizer& tok = *found.deployment->any().tokenizer;
+  if (!body.contains("tokens") || !body["tokens"].is_array())
+    throw bad_param("tokens", "'tokens' (a list of token ids) is required");
+  std::vector<int32_t> ids;
+  for (const auto& t : body["tokens"]) {
+    if (!t.is_number_integer() || t.get<int64_t>() < 0 || t.get<int64_t>() >= tok.vocab_size())
+      throw bad_param("tokens", str("'tokens' must be token ids in [0, ", tok.vocab_size(), ")"));
+    ids.push_back(static_cast<int32_t>(t.get<int64_t>()));
+  }
+  send_json(res, 200, {{"content", tok.decode(ids)}});
+}
+
+}  // namespace qvl::serve
