@@ -217,6 +217,23 @@ void write_hf(const VisionConfig& c, const std::vector<Draft>& ws, const std::st
                 patch.data()});
   write_safetensors((fs::path(dir) / "model-visual.safetensors").string(), ts);
 
+  // The tower lives in its own shard; the index lists it beside the text model's
+  // tensors (an existing model.safetensors is indexed as it stands).
+  const fs::path index_path = fs::path(dir) / "model.safetensors.index.json";
+  nlohmann::json index = {{"metadata", nlohmann::json::object()}, {"weight_map", nlohmann::json::object()}};
+  if (fs::exists(index_path)) {
+    std::ifstream in(index_path);
+    index = nlohmann::json::parse(in, nullptr, true);
+    QVL_CHECK(index.is_object() && index.contains("weight_map"), index_path.string(), " has no weight_map");
+  } else if (fs::exists(fs::path(dir) / "model.safetensors")) {
+    const SafetensorsFile text((fs::path(dir) / "model.safetensors").string());
+    for (const Tensor& t : text.tensors()) index["weight_map"][t.name] = "model.safetensors";
+  }
+  for (const Tensor& t : ts) index["weight_map"][t.name] = "model-visual.safetensors";
+  std::ofstream idx(index_path);
+  idx << index.dump(2) << "\n";
+  QVL_CHECK(idx.good(), "cannot write ", index_path.string());
+
   const fs::path cfg_path = fs::path(dir) / "config.json";
   nlohmann::json root = nlohmann::json::object();
   if (fs::exists(cfg_path)) {
