@@ -1,0 +1,21 @@
+// Helpers shared by the GGUF and HF loaders (model layer, private): shape checks
+// with one-line errors naming the tensor, norm vectors to F32, byte re-layout.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "model/qwen3vl/text_weights.h"
+#include "runtime/tensor.h"
+
+namespace qvl {
+
+// Throws "<where>: tensor <name> has shape [..], expected [..]" on mismatch, and
+// "<where>: tensor <name> has type X, which matmul cannot use" for matrices.
+void expect_shape(const std::string& where, const Tensor& t, const std::vector<int64_t>& shape);
+void expect_matrix(const std::string& where, const Tensor& t, const std::vector<int64_t>& shape);
+std::vector<float> norm_to_f32(const std::string& where, const Tensor& t, int64_t n);
+// Checks every tensor of a loaded model against its config.
+void check_text_weights(const std::string& where, const TextConfig& cfg, const TextWeights& w);
+
+}  // namespace qvl

@@ -1,0 +1,166 @@
+// Forward pass of the Qwen3 / Qwen3-VL text decoder (model layer). One call runs a
+// mixed batch (prefill chunks and decode tokens of many sequences) through every
+// layer, writing K/V into the paged cache before attending, so a prefill chunk
+// sees itself causally. Matches HF `Qwen3VLTextDecoderLayer` step by step.
+#include "model/qwen3vl/text_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fp16.h"
+#include "base/thread_pool.h"
+#include "model/kv_cache_impl.h"
+#include "model/qwen3vl/linear.h"
+#include "runtime/ops.h"
+
+namespace qvl {
+
+Tensor expert_slice(const Tensor& stacked, int64_t e) {
+  Tensor t = stacked;
+  t.shape = {stacked.shape[1], stacked.shape[2]};
+  t.data = static_cast<const uint8_t*>(stacked.data) + size_t(e) * size_t(stacked.shape[1]) * t.row_size();
+  return t;
+}
+
+Qwen3TextModel::Qwen3TextModel(TextConfig cfg, TextWeights w, Tokenizer tok, std::string chat_template,
+                               std::string name)
+    : cfg_(std::move(cfg)), w_(std::move(w)), tok_(std::move(tok)), template_(std::move(chat_template)),
+      name_(std::move(name)) {}
+
+void Qwen3TextModel::check_batch(const Batch& b, KvCache& kv) const {
+  const size_t n = b.tokens.size();
+  QVL_CHECK(b.seq.size() == n && b.kv_pos.size() == n && b.pos.size() == n && b.want_logits.size() == n,
+            "batch: tokens, seq, kv_pos, pos and want_logits must have the same length");
+  QVL_CHECK(b.embed_row.empty() || b.embed_row.size() == n, "batch: embed_row must be empty or one per token");
+  const KvCache::Impl& m = *kv.impl();
+  QVL_CHECK(m.n_layers == cfg_.num_hidden_layers && m.n_head_kv == cfg_.num_key_value_heads &&
+                m.head_dim == cfg_.head_dim,
+            "batch: KV cache was made for a different model shape");
+  for (size_t i = 0; i < n; ++i) {
+    QVL_CHECK(b.tokens[i] >= 0 && b.tokens[i] < cfg_.vocab_size, "batch: token id ", b.tokens[i],
+              " outside the vocabulary [0, ", cfg_.vocab_size, ")");
+    const int s = b.seq[i];
+    QVL_CHECK(s >= 0 && s < int(m.seqs.size()) && m.seqs[s].used, "batch: unknown sequence ", s);
+    QVL_CHECK(b.kv_pos[i] >= 0 && int64_t(b.kv_pos[i]) < int64_t(m.seqs[s].blocks.size()) * KvCache::kBlockTokens,
+              "batch: kv position ", b.kv_pos[i], " of sequence ", s, " is not reserved in the KV cache");
+    if (!b.embed_row.empty() && b.embed_row[i] >= 0)
+      QVL_CHECK(b.embeds, "batch: embed_row set but embeds is null");
+  }
+}
+
+void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadPool& pool) {
+  check_batch(b, kv);
+  const int64_t n = int64_t(b.tokens.size());
+  if (n == 0) return;
+  const int64_t H = cfg_.hidden_size;
+  x_.resize(size_t(n * H));
+  h_.resize(size_t(n * H));
+  // 1. Embeddings; vision rows replace (not add to) the token embedding.
+  embed_rows(w_.token_embd, b.tokens.data(), n, x_.data());
+  const bool has_vision = !b.embed_row.empty();
+  if (has_vision)
+    for (int64_t i = 0; i < n; ++i)
+      if (b.embed_row[i] >= 0) std::memcpy(&x_[i * H], b.embeds + int64_t(b.embed_row[i]) * H, H * sizeof(float));
+
+  for (int l = 0; l < int(cfg_.num_hidden_layers); ++l) {
+    attention_block(l, b, kv, pool);
+    mlp_block(l, n, pool);
+    // DeepStack: feature l goes to visual positions after layer l (HF `_deepstack_process`).
+    if (has_vision && l < int(b.deepstack.size()) && b.deepstack[l]) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (b.embed_row[i] < 0) continue;
+        const float* f = b.deepstack[l] + int64_t(b.embed_row[i]) * H;
+        float* x = &x_[i * H];
+        for (int64_t j = 0; j < H; ++j) x[j] += f[j];
+      }
+    }
+  }
+
+  // Sequence lengths: the highest position written + 1.
+  KvCache::Impl& m = *kv.impl();
+  for (int64_t i = 0; i < n; ++i) {
+    auto& s = m.seqs[b.seq[i]];
+    s.length = std::max<int64_t>(s.length, b.kv_pos[i] + 1);
+  }
+
+  // Final norm and LM head, only for the rows that want logits.
+  int64_t n_out = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (b.want_logits[i]) std::memcpy(&h_[n_out++ * H], &x_[i * H], H * sizeof(float));
+  if (n_out == 0) return;
+  op_rms_norm(h_.data(), w_.output_norm.data(), h_.data(), n_out, H, cfg_.rms_norm_eps, pool);
+  linear(w_.output, h_.data(), n_out, logits, pool);
+}
+
+void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadPool& pool) {
+  const LayerWeights& lw = w_.layers[l];
+  const int64_t n = int64_t(b.tokens.size()), H = cfg_.hidden_size, d = cfg_.head_dim;
+  const int nh = int(cfg_.num_attention_heads), nkv = int(cfg_.num_key_value_heads);
+  q_.resize(size_t(n * nh * d));
+  k_.resize(size_t(n * nkv * d));
+  v_.resize(size_t(n * nkv * d));
+  att_.resize(size_t(n * nh * d));
+  tmp_.resize(size_t(n * H));
+
+  op_rms_norm(x_.data(), lw.attn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
+  linear(lw.attn_q, h_.data(), n, q_.data(), pool);
+  linear(lw.attn_k, h_.data(), n, k_.data(), pool);
+  linear(lw.attn_v, h_.data(), n, v_.data(), pool);
+  // QK-norm per head over d, before RoPE; V is left alone.
+  op_rms_norm(q_.data(), lw.attn_q_norm.data(), q_.data(), n * nh, d, cfg_.rms_norm_eps, pool);
+  op_rms_norm(k_.data(), lw.attn_k_norm.data(), k_.data(), n * nkv, d, cfg_.rms_norm_eps, pool);
+
+  kernels::RopeParams rp;
+  rp.head_dim = int(d);
+  rp.theta = cfg_.rope_theta;
+  rp.mrope_section = {cfg_.mrope_section[0], cfg_.mrope_section[1], cfg_.mrope_section[2]};
+  rp.interleaved = cfg_.mrope_interleaved;
+  op_rope(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
+
+  // Store K/V as F16 (llama.cpp's default cache type) before any token attends.
+  KvCache::Impl& m = *kv.impl();
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& s = m.seqs[b.seq[i]];
+    for (int h = 0; h < nkv; ++h) {
+      uint16_t* kr = m.k_row(l, s, b.kv_pos[i], h);
+      uint16_t* vr = m.v_row(l, s, b.kv_pos[i], h);
+      const float* ks = &k_[(i * nkv + h) * d];
+      const float* vs = &v_[(i * nkv + h) * d];
+      for (int64_t j = 0; j < d; ++j) {
+        kr[j] = f32_to_fp16(ks[j]);
+        vr[j] = f32_to_fp16(vs[j]);
+      }
+    }
+  }
+  std::vector<kernels::PagedKv> views(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& s = m.seqs[b.seq[i]];
+    views[i] = kernels::PagedKv{m.k[l].data(), m.v[l].data(), s.blocks.data(), int64_t(b.kv_pos[i]) + 1,
+                                KvCache::kBlockTokens, nkv, int(d)};
+  }
+  op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  linear(lw.attn_output, att_.data(), n, tmp_.data(), pool);
+  for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
+}
+
+void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool) {
+  const LayerWeights& lw = w_.layers[l];
+  const int64_t H = cfg_.hidden_size;
+  op_rms_norm(x_.data(), lw.ffn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
+  if (cfg_.is_moe()) {
+    moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool);
+  } else {
+    const int64_t I = cfg_.intermediate_size;
+    gate_.resize(size_t(n * I));
+    up_.resize(size_t(n * I));
+    linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool);
+    linear(lw.ffn_up, h_.data(), n, up_.data(), pool);
+    op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
+    linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool);
+  }
+  for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
+}
+
+}  // namespace qvl
