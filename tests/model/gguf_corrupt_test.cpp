@@ -170,6 +170,43 @@ TEST(GgufCorrupt, TableOfFaults) {
   }
 }
 
+// Nesting and total element count are capped so a small file cannot demand deep
+// recursion or gigabytes of parsed values.
+TEST(GgufCorrupt, NestingAndElementCaps) {
+  auto nested = [](int levels) {
+    GgufValue v = GgufValue::make_array(GgufType::kU8, {GgufValue::make_uint(GgufType::kU8, 1)});
+    for (int i = 1; i < levels; ++i) v = GgufValue::make_array(GgufType::kArray, {v});
+    return v;
+  };
+  const std::string path = temp_path("nest.gguf");
+  GgufWriter ok;
+  ok.set("n", nested(8));
+  ok.write(path);
+  EXPECT_EQ(GgufFile(path).get("n").array.size(), 1u);
+  GgufWriter deep;
+  deep.set("n", nested(9));
+  deep.write(path);
+  try {
+    GgufFile f(path);
+    ADD_FAILURE() << "9 levels of arrays loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 8"), std::string::npos) << e.what();
+  }
+  // 9M one-byte bools: a 9 MB file whose parsed form would take ~650 MB.
+  Builder b;
+  b.put<uint32_t>(0x46554747);
+  b.put<uint32_t>(3);
+  b.put<uint64_t>(0);
+  b.put<uint64_t>(1);
+  b.put_str("big");
+  b.put<uint32_t>(9);
+  b.put<uint32_t>(7);
+  b.put<uint64_t>(9u << 20);
+  b.b.resize(b.b.size() + (9u << 20), 0);
+  EXPECT_NE(load_error(b.b).find("absurd metadata"), std::string::npos);
+  unlink(path.c_str());
+}
+
 TEST(GgufCorrupt, EmptyAndTinyFiles) {
   EXPECT_NE(load_error({}).find("truncated"), std::string::npos);
   EXPECT_NE(load_error({'G', 'G'}).find("truncated"), std::string::npos);

@@ -14,6 +14,9 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian u32
 constexpr int kMaxDims = 4;              // GGML_MAX_DIMS
 constexpr int kMaxArrayDepth = 8;        // nested arrays deeper than this are not real metadata
+// Each parsed element costs ~72 bytes in memory against 1 byte on disk at worst, so
+// the total is capped: 8M is ~18x a Qwen3 vocabulary's tokens + types + merges.
+constexpr uint64_t kMaxArrayElements = uint64_t{1} << 23;
 
 // Smallest encoding of one element of type t; lets array counts be checked
 // against the bytes left before anything is allocated.
@@ -73,7 +76,7 @@ class Cursor {
   size_t pos_ = 0;
 };
 
-GgufValue read_value(Cursor& c, GgufType type, const std::string& what, int depth) {
+GgufValue read_value(Cursor& c, GgufType type, const std::string& what, int depth, uint64_t* budget) {
   GgufValue v;
   v.type = type;
   switch (type) {
@@ -102,8 +105,10 @@ GgufValue read_value(Cursor& c, GgufType type, const std::string& what, int dept
       const uint64_t n = c.read<uint64_t>(what + " element count");
       if (n > c.remaining() / min_encoded_size(v.elem_type))
         c.fail("array count ", n, " of ", what, " at offset ", c.pos() - 8, " runs past the end of the file (truncated)");
+      if (n > *budget) c.fail("absurd metadata: arrays hold more than ", kMaxArrayElements, " elements in total (", what, ")");
+      *budget -= n;
       v.array.reserve(n);
-      for (uint64_t i = 0; i < n; ++i) v.array.push_back(read_value(c, v.elem_type, what, depth + 1));
+      for (uint64_t i = 0; i < n; ++i) v.array.push_back(read_value(c, v.elem_type, what, depth + 1, budget));
       break;
     }
   }
@@ -129,12 +134,13 @@ GgufFile::GgufFile(const std::string& path) : file_(path) {
   if (n_kv > c.remaining() / 13)
     c.fail("absurd metadata count ", n_kv, " for a file of ", file_.size(), " bytes (corrupt or truncated)");
 
+  uint64_t budget = kMaxArrayElements;
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = c.read_string(str("metadata key #", i));
     const std::string what = "metadata '" + key + "'";
     const uint32_t type = c.read<uint32_t>(what + " type");
     if (!known_type(type)) c.fail("unknown metadata type id ", type, " for key '", key, "'");
-    GgufValue v = read_value(c, static_cast<GgufType>(type), what, 0);
+    GgufValue v = read_value(c, static_cast<GgufType>(type), what, 0, &budget);
     if (kv_.count(key)) c.fail("duplicate metadata key '", key, "'");
     kv_.emplace(std::move(key), std::move(v));
   }
