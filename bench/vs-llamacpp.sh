@@ -4,7 +4,7 @@
 #
 # usage: bench/vs-llamacpp.sh MODEL.gguf [THREADS]
 #   env: QVL=path/to/qvl (default build/bin/qvl), PROMPT=512, GEN=128, REPS=3,
-#        QVL_BENCH_ARGS="extra args for qvl bench"
+#        QVL_BENCH_ARGS="extra args for qvl bench" (e.g. --batch 4)
 # llama.cpp comes from bench/build-llamacpp.sh (built on first use).
 set -euo pipefail
 
@@ -28,30 +28,26 @@ echo "model $model, threads $threads, prompt $prompt, gen $gen, reps $reps" >&2
 "$llama_bench" -m "$model" -p "$prompt" -n "$gen" -t "$threads" -r "$reps" -ngl 0 -o json >"$tmp/llama.json" 2>"$tmp/llama.err" ||
   { cat "$tmp/llama.err" >&2; echo "error: llama-bench failed" >&2; exit 1; }
 # shellcheck disable=SC2086
-"$qvl" bench --model "$model" --threads "$threads" ${QVL_BENCH_ARGS:-} >"$tmp/qvl.out" 2>&1 ||
-  { cat "$tmp/qvl.out" >&2; echo "error: qvl bench failed" >&2; exit 1; }
+"$qvl" bench --model "$model" --threads "$threads" -p "$prompt" -n "$gen" --reps "$reps" --json ${QVL_BENCH_ARGS:-} \
+  >"$tmp/qvl.json" 2>"$tmp/qvl.err" || { cat "$tmp/qvl.err" >&2; echo "error: qvl bench failed" >&2; exit 1; }
 
 # llama-bench JSON: one record per test; n_gen == 0 is prefill (pp), n_prompt == 0 decode (tg).
-# qvl bench prints lines such as "prefill: 123.4 tok/s" and "decode: 56.7 tok/s".
-node - "$tmp/llama.json" "$tmp/qvl.out" <<'JS'
+# qvl bench --json: {"prefill": {"tok_s", "sd"}, "decode": {"tok_s", "sd"}, ...} on its last line.
+node - "$tmp/llama.json" "$tmp/qvl.json" <<'JS'
 const fs = require("fs");
 const [llamaPath, qvlPath] = process.argv.slice(2);
 const runs = JSON.parse(fs.readFileSync(llamaPath, "utf8"));
-const pick = (f) => runs.find(f)?.avg_ts;
-const llama = { prefill: pick((r) => r.n_gen === 0), decode: pick((r) => r.n_prompt === 0) };
-const text = fs.readFileSync(qvlPath, "utf8");
-const grab = (word) => {
-  const m = text.match(new RegExp(word + "[^\\n]*?([0-9]+(?:\\.[0-9]+)?)\\s*tok/s", "i"));
-  return m ? Number(m[1]) : undefined;
-};
-const qvl = { prefill: grab("prefill"), decode: grab("decode") };
-const f = (x) => (x === undefined ? "n/a" : x.toFixed(2));
-console.log("| phase   | qvl tok/s | llama.cpp tok/s | qvl / llama.cpp |");
-console.log("|---------|-----------|-----------------|-----------------|");
+const rec = (f) => runs.find(f);
+const pp = rec((r) => r.n_gen === 0), tg = rec((r) => r.n_prompt === 0);
+const llama = { prefill: pp && [pp.avg_ts, pp.stddev_ts], decode: tg && [tg.avg_ts, tg.stddev_ts] };
+const lines = fs.readFileSync(qvlPath, "utf8").trim().split("\n");
+const q = JSON.parse(lines[lines.length - 1]);
+const qvl = { prefill: [q.prefill.tok_s, q.prefill.sd], decode: [q.decode.tok_s, q.decode.sd] };
+const f = (x) => (x === undefined ? "n/a" : `${x[0].toFixed(2)} ± ${x[1].toFixed(2)}`);
+console.log("| phase   |         qvl tok/s |   llama.cpp tok/s | qvl / llama.cpp |");
+console.log("|---------|-------------------|-------------------|-----------------|");
 for (const phase of ["prefill", "decode"]) {
-  const r = qvl[phase] !== undefined && llama[phase] ? qvl[phase] / llama[phase] : undefined;
-  console.log(`| ${phase.padEnd(7)} | ${f(qvl[phase]).padStart(9)} | ${f(llama[phase]).padStart(15)} | ${f(r).padStart(15)} |`);
+  const r = qvl[phase] && llama[phase] ? (qvl[phase][0] / llama[phase][0]).toFixed(2) : "n/a";
+  console.log(`| ${phase.padEnd(7)} | ${f(qvl[phase]).padStart(17)} | ${f(llama[phase]).padStart(17)} | ${r.padStart(15)} |`);
 }
-if (qvl.prefill === undefined || qvl.decode === undefined)
-  console.error("note: could not find 'prefill ... tok/s' / 'decode ... tok/s' in qvl bench output:\n" + text);
 JS
