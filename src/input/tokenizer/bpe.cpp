@@ -13,10 +13,17 @@ constexpr int32_t kNoRank = INT32_MAX;
 
 BpeMerger::BpeMerger(const int32_t (&byte_ids)[256], const std::vector<Merge>& merges) {
   for (int i = 0; i < 256; ++i) byte_ids_[i] = byte_ids[i];
-  pairs_.reserve(merges.size() * 2);
+  size_t n_slots = 16;
+  while (n_slots < merges.size() * 2) n_slots *= 2;
+  slots_.assign(n_slots, Slot{});
+  mask_ = n_slots - 1;
+  shift_ = 64 - __builtin_ctzll(n_slots);
   for (size_t r = 0; r < merges.size(); ++r) {
+    uint64_t k = key(merges[r].left, merges[r].right);
+    size_t i = slot_of(k);
+    while (slots_[i].key != kEmpty && slots_[i].key != k) i = (i + 1) & mask_;
     // A pair listed twice keeps its first (best) rank, as a rank map built in order would.
-    pairs_.emplace(key(merges[r].left, merges[r].right), RankedResult{static_cast<int32_t>(r), merges[r].result});
+    if (slots_[i].key == kEmpty) slots_[i] = Slot{k, static_cast<int32_t>(r), merges[r].result};
   }
 }
 
@@ -35,7 +42,7 @@ void BpeMerger::encode_small(std::string_view word, std::vector<int32_t>& out) c
   size_t n = word.size();
   for (size_t i = 0; i < n; ++i) ids[i] = byte_ids_[static_cast<uint8_t>(word[i])];
   auto score = [&](size_t i) {  // pair (i, i + 1)
-    const RankedResult* m = find(ids[i], ids[i + 1]);
+    const Slot* m = find(ids[i], ids[i + 1]);
     rank[i] = m ? m->rank : kNoRank;
     result[i] = m ? m->result : -1;
   };
@@ -73,7 +80,7 @@ void BpeMerger::encode_large(std::string_view word, std::vector<int32_t>& out) c
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
   auto push = [&](int32_t pos) {
     if (pos < 0 || next[pos] < 0) return;
-    if (const RankedResult* m = find(ids[pos], ids[next[pos]])) heap.push({m->rank, pos, ids[pos], ids[next[pos]]});
+    if (const Slot* m = find(ids[pos], ids[next[pos]])) heap.push({m->rank, pos, ids[pos], ids[next[pos]]});
   };
   for (size_t i = 0; i + 1 < n; ++i) push(static_cast<int32_t>(i));
   while (!heap.empty()) {

@@ -16,11 +16,14 @@ constexpr uint32_t kHangulS = 0xAC00, kHangulL = 0x1100, kHangulV = 0x1161, kHan
 constexpr uint32_t kHangulLCount = 19, kHangulVCount = 21, kHangulTCount = 28;
 constexpr uint32_t kHangulNCount = kHangulVCount * kHangulTCount, kHangulSCount = kHangulLCount * kHangulNCount;
 
-// One byte of flags per code point (1.1 MB): a single load per character is what
-// keeps the pre-tokenizer fast on CJK text.
+// Flags in a two-stage table: blocks of 256 code points, identical blocks shared
+// (about 100 kB in all), so lookups stay in cache even on CJK text.
 struct FlagTable {
-  std::vector<uint8_t> bits;
-  FlagTable() : bits(kMaxCodepoint + 1, 0) {
+  static constexpr uint32_t kBlock = 256, kBlocks = (kMaxCodepoint + 1) / kBlock;
+  std::vector<uint16_t> index;  // block -> offset / kBlock into data
+  std::vector<uint8_t> data;
+  FlagTable() {
+    std::vector<uint8_t> bits(kMaxCodepoint + 1, 0);
     auto mark = [&](const Range* r, size_t n, uint8_t f) {
       for (size_t i = 0; i < n; ++i)
         for (uint32_t c = r[i].lo; c <= r[i].hi; ++c) bits[c] |= f;
@@ -29,7 +32,20 @@ struct FlagTable {
     mark(kNumberRanges, kNumberRangesCount, kNumber);
     mark(kWhiteSpaceRanges, kWhiteSpaceRangesCount, kWhiteSpace);
     mark(kNfcUnstableRanges, kNfcUnstableRangesCount, kNfcUnstable);
+    index.resize(kBlocks);
+    for (uint32_t b = 0; b < kBlocks; ++b) {
+      const uint8_t* block = bits.data() + b * kBlock;
+      size_t found = data.size();
+      for (size_t off = 0; off < data.size(); off += kBlock)
+        if (std::equal(block, block + kBlock, data.data() + off)) {
+          found = off;
+          break;
+        }
+      if (found == data.size()) data.insert(data.end(), block, block + kBlock);
+      index[b] = static_cast<uint16_t>(found / kBlock);
+    }
   }
+  uint8_t get(uint32_t cp) const { return data[index[cp / kBlock] * kBlock + cp % kBlock]; }
 };
 
 const FlagTable& flag_table() {
@@ -84,7 +100,7 @@ uint32_t compose(uint32_t first, uint32_t second) {
 
 }  // namespace
 
-uint8_t flags(uint32_t cp) { return cp <= kMaxCodepoint ? flag_table().bits[cp] : 0; }
+uint8_t flags(uint32_t cp) { return cp <= kMaxCodepoint ? flag_table().get(cp) : 0; }
 
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -166,14 +182,14 @@ std::string repair_utf8(std::string_view s) {
 }
 
 bool needs_nfc(std::string_view s) {
-  const auto& bits = flag_table().bits;
+  const FlagTable& table = flag_table();
   size_t i = 0;
   while (i < s.size()) {
     if (static_cast<uint8_t>(s[i]) < 0xCC) {  // below U+0300 nothing is unstable
       i += static_cast<uint8_t>(s[i]) < 0x80 ? 1 : 2;
       continue;
     }
-    if (bits[next_codepoint(s, i)] & kNfcUnstable) return true;
+    if (table.get(next_codepoint(s, i)) & kNfcUnstable) return true;
   }
   return false;
 }
