@@ -169,13 +169,16 @@ GenerationRequest make_generation(const RequestParams& p, const Profile& prof, c
   t.think_end_id = cp.think_end;
   t.starts_open = opens_think;
   if (mode == Mode::kThinking && cp.think_end >= 0) {
+    // The answer floor is what is left after reasoning, the sentence grace and the
+    // wrap-up line, so a spent budget still leaves room for an answer.
+    t.wrapup_tokens = cp.tokenizer->encode(prof.wrapup, true);
     const int floor = std::min(prof.answer_floor, g.max_tokens / 2);
+    const int overhead = floor + prof.sentence_grace + static_cast<int>(t.wrapup_tokens.size());
     int b = std::min(p.thinking_budget.value_or(prof.thinking_budget), limits.thinking_budget_max);
-    b = std::max(0, std::min(b, g.max_tokens - floor));
+    b = std::max(0, std::min(b, g.max_tokens - overhead));
     t.budget = b;
     t.answer_floor = floor;
     t.sentence_grace = prof.sentence_grace;
-    t.wrapup_tokens = cp.tokenizer->encode(prof.wrapup, true);
     budget->thinking_budget = b;
   }
   return g;

@@ -1,0 +1,159 @@
+// `qvl serve`: the OpenAI-compatible HTTP server. Parses flags or a deployment
+// file, starts listening at once (GET /health says 503 until the models are
+// loaded), loads every checkpoint with its own engine thread, then serves until
+// SIGINT/SIGTERM. HTTP handling lives in src/serve; this file only wires it.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "apps/qvl/args.h"
+#include "apps/qvl/command.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/thread_pool.h"
+#include "engine/engine.h"
+#include "model/model.h"
+#include "serve/deployment.h"
+#include "serve/http_server.h"
+#include "serve/serve_vision.h"
+
+namespace qvl::app {
+namespace {
+
+const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PATH] | --deployment FILE) [options]
+  --model PATH            a GGUF file or HF directory; alone it is a hybrid (or single-mode) checkpoint
+  --thinking-model PATH   makes --model the instruct half of an instruct + thinking pair
+  --mmproj PATH           vision encoder for --model (and for --thinking-model unless --thinking-mmproj)
+  --thinking-mmproj PATH  vision encoder for --thinking-model
+  --name NAME             model name clients use (default: the file name); --alias NAME (repeatable)
+  --deployment FILE       JSON or YAML file describing several models (see data/deployments/)
+  --router FILE           mode-router rules (JSON or YAML; default: data/router/default.yaml, built in)
+  --host H --port P       listen address (default 127.0.0.1:8080; port 0 = any free port)
+  --api-key KEY           require Authorization: Bearer KEY (except /health and /metrics)
+  --cors-origin ORIGIN    allow browser calls from ORIGIN ("*" for any); repeatable
+  --thinking-budget-max N ceiling for per-request thinking budgets (default 2048)
+  --ctx N                 context length per sequence (default: min(model maximum, 8192))
+  --max-running N         sequences decoded together per checkpoint (default 8)
+  --max-queue N           waiting requests before 429 (default 64)
+  --max-body-mb N         request body limit (default 32); --max-images N (default 8)
+  --threads N             compute threads; --http-threads N (default 16)
+  --keepalive-s S         SSE keep-alive comment interval (default 5)
+The port is printed on stderr as "listening on http://HOST:PORT".)";
+
+struct Loaded {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Engine> engine;  // declared after the model: destroyed first
+  std::shared_ptr<void> vision;
+};
+
+serve::ServeConfig config_from(const Args& a) {
+  if (a.has("deployment")) {
+    QVL_CHECK(!a.has("model") && !a.has("thinking-model"), "give either --deployment or --model, not both");
+    serve::ServeConfig cfg = serve::load_serve_config(a.get("deployment"));
+    if (a.has("router")) cfg.router_file = a.get("router");
+    if (a.has("thinking-budget-max")) cfg.thinking_budget_max = a.get_int("thinking-budget-max", 2048);
+    return cfg;
+  }
+  serve::ServeConfig cfg;
+  serve::DeploymentSpec d;
+  const std::string model = a.require("model");
+  d.name = a.get("name", serve::model_name_from_path(model));
+  if (a.has("thinking-model")) {
+    d.instruct = serve::CheckpointSpec{model, a.get("mmproj")};
+    d.thinking = serve::CheckpointSpec{a.get("thinking-model"), a.get("thinking-mmproj", a.get("mmproj"))};
+  } else {
+    QVL_CHECK(!a.has("thinking-mmproj"), "--thinking-mmproj needs --thinking-model");
+    d.single = serve::CheckpointSpec{model, a.get("mmproj")};
+  }
+  for (const auto& al : a.get_all("alias")) serve::add_alias(d, al);
+  serve::add_mode_aliases(d);
+  cfg.models.push_back(std::move(d));
+  cfg.router_file = a.get("router");
+  cfg.thinking_budget_max = a.get_int("thinking-budget-max", 2048);
+  QVL_CHECK(cfg.thinking_budget_max >= 0, "--thinking-budget-max must be >= 0");
+  return cfg;
+}
+
+int serve_main(const std::vector<std::string>& argv) {
+  for (const auto& s : argv)
+    if (s == "--help" || s == "-h") {
+      std::puts(kServeUsage);
+      return 0;
+    }
+  Args a(argv,
+         {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
+          "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "max-running", "max-queue", "max-body-mb",
+          "max-images", "threads", "http-threads", "keepalive-s"},
+         {});
+  const serve::ServeConfig cfg = config_from(a);
+  if (a.has("threads")) set_default_threads(a.get_int("threads", 1));
+
+  // Signals go to sigwait below, never to a random thread.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  serve::ServerContext ctx;
+  ctx.opt.host = a.get("host", "127.0.0.1");
+  ctx.opt.port = a.get_int("port", 8080);
+  ctx.opt.api_key = a.get("api-key");
+  ctx.opt.cors_origins = a.get_all("cors-origin");
+  ctx.opt.max_queue = a.get_int("max-queue", 64);
+  ctx.opt.max_body_bytes = static_cast<size_t>(a.get_int("max-body-mb", 32)) << 20;
+  ctx.opt.http_threads = a.get_int("http-threads", 16);
+  ctx.opt.keepalive_s = a.get_double("keepalive-s", 5);
+  ctx.opt.limits.thinking_budget_max = cfg.thinking_budget_max;
+  ctx.opt.limits.max_images = a.get_int("max-images", 8);
+  QVL_CHECK(ctx.opt.http_threads >= 1 && ctx.opt.keepalive_s > 0, "--http-threads and --keepalive-s must be positive");
+  ctx.router = std::make_shared<serve::Router>(cfg.router_file.empty() ? serve::Router::defaults()
+                                                                       : serve::Router::from_file(cfg.router_file));
+
+  serve::HttpServer http(ctx);
+  const int port = http.bind();
+  log_info("listening on http://", ctx.opt.host, ":", port);
+  std::thread listener([&] { http.listen(); });
+
+  EngineOptions eopt;
+  eopt.context_length = a.get_int("ctx", 0);
+  eopt.max_running = a.get_int("max-running", 8);
+  eopt.max_queue = ctx.opt.max_queue;
+  auto loader = [&](const serve::CheckpointSpec& spec) {
+    auto l = std::make_shared<Loaded>();
+    l->model = load_model(spec.path);
+    l->engine = std::make_unique<Engine>(*l->model, eopt);
+    auto cp = std::make_shared<serve::Checkpoint>();
+    cp->path = spec.path;
+    cp->tokenizer = &l->model->tokenizer();
+    cp->generator = l->engine.get();
+    cp->template_source = l->model->chat_template_source();
+    if (!spec.mmproj.empty()) l->vision = serve::attach_vision(*cp, spec.mmproj, l->model->config());
+    cp->owner = l;
+    return cp;
+  };
+  int rc = 0;
+  try {
+    serve::load_deployments(cfg, loader, ctx.registry);
+    ctx.ready = true;
+    log_info("ready: ", cfg.models.size(), " model(s)");
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("signal ", sig, ": shutting down");
+  } catch (const Error& e) {
+    std::lock_guard<std::mutex> lk(ctx.load_mu);
+    ctx.load_error = e.what();
+    log_error("loading failed: ", e.what());
+    rc = 1;
+  }
+  http.stop();
+  listener.join();
+  return rc;
+}
+
+}  // namespace
+
+QVL_COMMAND("serve", "OpenAI-compatible HTTP server (chat, completions, instruct/thinking modes)", serve_main);
+
+}  // namespace qvl::app

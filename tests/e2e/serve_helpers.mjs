@@ -1,0 +1,91 @@
+// Shared helpers for the `qvl serve` end-to-end tests: build the random-weight
+// test models once (cached under the OS temp dir), start the real binary on a
+// free port, wait for /health, and stop it. Uses only node built-ins.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const QVL_BIN = process.env.QVL_BIN || path.resolve('build/bin/qvl');
+const MODEL_DIR = path.join(os.tmpdir(), 'qvl-e2e-serve-models');
+
+function makeModel(file, args) {
+  fs.mkdirSync(MODEL_DIR, { recursive: true });
+  const out = path.join(MODEL_DIR, file);
+  if (!fs.existsSync(out)) {
+    const tmp = out + '.tmp' + process.pid;
+    execFileSync(QVL_BIN, ['make-test-model', ...args, '--out', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+    fs.renameSync(tmp, out);
+  }
+  return out;
+}
+
+// A Qwen3 hybrid text model (the mode sets enable_thinking).
+export function hybridModel() {
+  return makeModel('qwen3-tiny-hybrid.gguf',
+    ['--arch', 'qwen3', '--shape', 'tiny', '--format', 'gguf', '--template', 'hybrid', '--seed', '1']);
+}
+
+// A Qwen3-VL instruct + thinking pair (the mode picks the weights).
+export function pairModels() {
+  return {
+    instruct: makeModel('qwen3vl-tiny-instruct.gguf',
+      ['--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf', '--template', 'instruct', '--seed', '2']),
+    thinking: makeModel('qwen3vl-tiny-thinking.gguf',
+      ['--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf', '--template', 'thinking', '--seed', '3']),
+  };
+}
+
+// Starts `qvl serve ARGS --port 0`; resolves to {url, proc, log(), stop()} once /health is 200.
+export async function startServer(args, { timeoutMs = 60000 } = {}) {
+  const proc = spawn(QVL_BIN, ['serve', '--port', '0', '--threads', '2', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('qvl serve did not start:\n' + log)), timeoutMs);
+    proc.stderr.on('data', (d) => {
+      log += d.toString();
+      const m = log.match(/listening on http:\/\/[^:]+:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`qvl serve exited (${code}):\n${log}`)); });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  for (;;) {
+    const r = await fetch(url + '/health').catch(() => null);
+    if (r && r.status === 200) break;
+    if (Date.now() - t0 > timeoutMs) throw new Error('server never became ready:\n' + log);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return {
+    url,
+    proc,
+    log: () => log,
+    stop: () => new Promise((res) => {
+      if (proc.exitCode !== null) return res(proc.exitCode);
+      proc.on('exit', (code) => res(code));
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+
+export async function postJson(url, body, headers = {}) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, headers: r.headers, json, text };
+}
+
+// Token id of a text that is exactly one token (via /tokenize).
+export async function tokenId(url, text, headers = {}) {
+  const r = await postJson(url + '/tokenize', { content: text }, headers);
+  if (r.status !== 200 || r.json.tokens.length !== 1) throw new Error(`'${text}' is not one token: ${r.text}`);
+  return r.json.tokens[0];
+}

@@ -1,0 +1,253 @@
+// End-to-end: `qvl serve` on a random-weight Qwen3 hybrid model, driven by the
+// unmodified `openai` SDK and fetch. Asserts structure and mode behaviour (the
+// random model's words mean nothing): every mode source, the template flag,
+// streaming == non-streaming at temperature 0, n, logprobs, completions,
+// tokenize, metrics, CORS, auth, concurrency and disconnect cancellation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { hybridModel, startServer, postJson } from './serve_helpers.mjs';
+
+const KEY = 'sk-test-key';
+let srv, client;
+const auth = { Authorization: `Bearer ${KEY}` };
+
+before(async () => {
+  srv = await startServer(['--model', hybridModel(), '--name', 'qwen3-hybrid', '--alias', 'chat',
+    '--api-key', KEY, '--cors-origin', 'https://app.example', '--ctx', '1024']);
+  client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: KEY, maxRetries: 0 });
+});
+after(async () => { await srv?.stop(); });
+
+const ask = (content, extra = {}, opts = {}) =>
+  client.chat.completions.create({ model: 'qwen3-hybrid', messages: [{ role: 'user', content }],
+    max_tokens: 4, temperature: 0, ...extra }, opts).withResponse();
+
+async function modeOf(content, extra = {}, headers = {}) {
+  const { data, response } = await ask(content, extra, { headers });
+  const used = response.headers.get('x-reasoning-mode-used');
+  assert.ok(used, 'X-Reasoning-Mode-Used header present');
+  assert.equal(used.split(';')[0], data.reasoning_mode.mode, 'header and body agree');
+  return data.reasoning_mode;
+}
+
+test('GET /v1/models lists names, aliases and modalities', async () => {
+  const models = [];
+  for await (const m of client.models.list()) models.push(m);
+  const main = models.find((m) => m.id === 'qwen3-hybrid');
+  assert.ok(main);
+  assert.equal(main.kind, 'hybrid');
+  assert.deepEqual(main.input_modalities, ['text']);
+  for (const a of ['chat', 'qwen3-hybrid-thinking', 'qwen3-hybrid-instruct']) {
+    assert.ok(main.aliases.includes(a), a);
+    assert.equal(models.find((m) => m.id === a).alias_of, 'qwen3-hybrid');
+  }
+});
+
+test('header X-Reasoning-Mode wins over body, alias and router', async () => {
+  let m = await modeOf('why is the sky blue?', { reasoning_mode: 'thinking' }, { 'X-Reasoning-Mode': 'instruct' });
+  assert.deepEqual([m.mode, m.source, m.field], ['instruct', 'header', 'X-Reasoning-Mode']);
+  m = await modeOf('hello there', {}, { 'X-Reasoning-Mode': 'thinking' });
+  assert.deepEqual([m.mode, m.source], ['thinking', 'header']);
+  m = await modeOf('hello there', {}, { 'X-Reasoning-Mode': 'auto' });
+  assert.deepEqual([m.mode, m.source, m.rule], ['instruct', 'router', 'default']);
+});
+
+test('every body spelling selects the mode and is named', async () => {
+  const cases = [
+    [{ reasoning_mode: 'thinking' }, 'thinking', 'reasoning_mode'],
+    [{ reasoning_mode: 'instruct' }, 'instruct', 'reasoning_mode'],
+    [{ chat_template_kwargs: { enable_thinking: true } }, 'thinking', 'chat_template_kwargs.enable_thinking'],
+    [{ chat_template_kwargs: { enable_thinking: false } }, 'instruct', 'chat_template_kwargs.enable_thinking'],
+    [{ enable_thinking: true }, 'thinking', 'enable_thinking'],
+    [{ enable_thinking: false }, 'instruct', 'enable_thinking'],
+    [{ reasoning_effort: 'none' }, 'instruct', 'reasoning_effort'],
+    [{ reasoning_effort: 'high' }, 'thinking', 'reasoning_effort'],
+    [{ think: true }, 'thinking', 'think'],
+    [{ think: false }, 'instruct', 'think'],
+  ];
+  for (const [extra, mode, field] of cases) {
+    // The prompt's router rule says the opposite of what the body asks for where possible.
+    const prompt = mode === 'instruct' ? 'prove that 2+2=4' : 'hello';
+    const m = await modeOf(prompt, extra);
+    assert.deepEqual([m.mode, m.source, m.field], [mode, 'body', field], JSON.stringify(extra));
+  }
+});
+
+test('alias suffix selects the mode', async () => {
+  for (const [model, mode] of [['qwen3-hybrid-thinking', 'thinking'], ['qwen3-hybrid-instruct', 'instruct']]) {
+    const { data } = await client.chat.completions.create({ model, max_tokens: 2, temperature: 0,
+      messages: [{ role: 'user', content: mode === 'thinking' ? 'hello' : 'why?' }] }).withResponse();
+    assert.deepEqual([data.reasoning_mode.mode, data.reasoning_mode.source, data.reasoning_mode.field],
+      [mode, 'alias', model]);
+    assert.equal(data.model, model);
+  }
+});
+
+test('router rules fire for English and Chinese cues and say which', async () => {
+  const cases = [
+    ['Prove that the square root of 2 is irrational.', 'thinking', 'en-proof'],
+    ['Why do cats purr?', 'thinking', 'en-why'],
+    ['Solve this step by step: 17*23', 'thinking', 'en-steps'],
+    ['What if the moon disappeared?', 'thinking', 'en-what-if'],
+    ['Write HTML and CSS for a login page', 'thinking', 'en-web'],
+    ['为什么天空是蓝色的？', 'thinking', 'zh-reasoning'],
+    ['如果月亮消失了会怎样？', 'thinking', 'zh-what-if'],
+    ['帮我画流程图', 'thinking', 'zh-web'],
+    ['Hello, how are you?', 'instruct', 'default'],
+  ];
+  for (const [prompt, mode, rule] of cases) {
+    const m = await modeOf(prompt);
+    assert.deepEqual([m.mode, m.source, m.rule], [mode, 'router', rule], prompt);
+  }
+  const m = await modeOf('hello', { task: 'math' });
+  assert.deepEqual([m.mode, m.rule], ['thinking', 'task-thinking']);
+});
+
+test('the mode sets enable_thinking in the hybrid template', async () => {
+  const messages = [{ role: 'user', content: 'hi' }];
+  const ins = await postJson(srv.url + '/tokenize', { messages, reasoning_mode: 'instruct' }, auth);
+  const thk = await postJson(srv.url + '/tokenize', { messages, reasoning_mode: 'thinking' }, auth);
+  assert.equal(ins.status, 200);
+  assert.match(ins.json.prompt, /<think>\s*<\/think>\s*$/, 'instruct: empty think block pre-filled');
+  assert.doesNotMatch(thk.json.prompt, /<\/think>/, 'thinking: no closed think block');
+  assert.ok(thk.json.count > 0 && ins.json.count > thk.json.count);
+});
+
+test('content is a string with thinking off; usage counts reasoning tokens', async () => {
+  const { data } = await ask('hello', { reasoning_mode: 'instruct', max_tokens: 6 });
+  const msg = data.choices[0].message;
+  assert.equal(typeof msg.content, 'string');
+  assert.equal(msg.reasoning_content, null);
+  assert.equal(data.usage.completion_tokens_details.reasoning_tokens, 0);
+  assert.equal(data.usage.total_tokens, data.usage.prompt_tokens + data.usage.completion_tokens);
+  for (const k of ['prompt_n', 'prompt_ms', 'prompt_per_second', 'predicted_n', 'predicted_ms', 'predicted_per_second'])
+    assert.equal(typeof data.timings[k], 'number', k);
+});
+
+async function streamed(extra) {
+  const stream = await client.chat.completions.create({ model: 'qwen3-hybrid',
+    messages: [{ role: 'user', content: 'Tell me a story' }], temperature: 0, max_tokens: 12, ...extra,
+    stream: true, stream_options: { include_usage: true } });
+  let content = '', reasoning = '', finish = null, usage = null, mode = null;
+  for await (const chunk of stream) {
+    if (chunk.reasoning_mode) mode = chunk.reasoning_mode;
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) {
+      content += c.delta.content ?? '';
+      reasoning += c.delta.reasoning_content ?? '';
+      assert.equal(c.delta.reasoning ?? '', c.delta.reasoning_content ?? '', 'reasoning == reasoning_content');
+      if (c.finish_reason) finish = c.finish_reason;
+    }
+  }
+  return { content, reasoning, finish, usage, mode };
+}
+
+test('streamed deltas concatenate to the non-streamed result (temperature 0, all modes)', async () => {
+  // (serve_pair.test.mjs repeats this where the template opens <think>, so reasoning is split.)
+  for (const extra of [{ reasoning_mode: 'instruct' }, { reasoning_mode: 'thinking' }, { reasoning_mode: 'auto' }]) {
+    const s = await streamed(extra);
+    const { data } = await client.chat.completions.create({ model: 'qwen3-hybrid',
+      messages: [{ role: 'user', content: 'Tell me a story' }], temperature: 0, max_tokens: 12, ...extra }).withResponse();
+    const msg = data.choices[0].message;
+    assert.equal(s.content, msg.content, JSON.stringify(extra));
+    assert.equal(s.reasoning, msg.reasoning_content ?? '', JSON.stringify(extra));
+    assert.equal(s.finish, data.choices[0].finish_reason);
+    assert.deepEqual(s.usage, data.usage);
+    assert.equal(s.mode.mode, data.reasoning_mode.mode);
+  }
+});
+
+test('n, seed, stop, penalties, logprobs and top_logprobs', async () => {
+  const { data } = await ask('hello', { n: 2, seed: 7, temperature: 0.8, top_p: 0.9, top_k: 20, min_p: 0.05,
+    presence_penalty: 0.5, frequency_penalty: 0.2, repetition_penalty: 1.1, stop: ['\n\n\n'], user: 'u1',
+    logprobs: true, top_logprobs: 3, max_tokens: 3, logit_bias: { 151645: -100, 151643: -100 } });
+  assert.equal(data.choices.length, 2);
+  assert.deepEqual(data.choices.map((c) => c.index), [0, 1]);
+  for (const c of data.choices) {
+    assert.equal(c.logprobs.content.length, 3);
+    assert.equal(c.finish_reason, 'length');
+    for (const e of c.logprobs.content) {
+      assert.equal(typeof e.token, 'string');
+      assert.ok(e.logprob <= 0);
+      assert.equal(e.top_logprobs.length, 3);
+    }
+  }
+});
+
+test('POST /v1/completions, streaming and not', async () => {
+  const r = await client.completions.create({ model: 'qwen3-hybrid', prompt: 'Once upon a time', max_tokens: 5,
+    temperature: 0, logprobs: 2 });
+  assert.equal(r.object, 'text_completion');
+  assert.equal(typeof r.choices[0].text, 'string');
+  assert.equal(r.choices[0].logprobs.tokens.length, r.usage.completion_tokens);
+  const stream = await client.completions.create({ model: 'qwen3-hybrid', prompt: 'Once upon a time',
+    max_tokens: 5, temperature: 0, stream: true });
+  let text = '';
+  for await (const c of stream) text += c.choices[0]?.text ?? '';
+  assert.equal(text, r.choices[0].text);
+  const ids = await postJson(srv.url + '/tokenize', { content: 'Once upon a time' }, auth);
+  const byIds = await client.completions.create({ model: 'qwen3-hybrid', prompt: ids.json.tokens, max_tokens: 5,
+    temperature: 0 });
+  assert.equal(byIds.choices[0].text, r.choices[0].text);
+});
+
+test('/tokenize and /detokenize round-trip', async () => {
+  const t = await postJson(srv.url + '/tokenize', { content: 'Hello 世界', with_pieces: true }, auth);
+  assert.equal(t.status, 200);
+  const ids = t.json.tokens.map((x) => x.id);
+  const d = await postJson(srv.url + '/detokenize', { tokens: ids }, auth);
+  assert.equal(d.json.content, 'Hello 世界');
+});
+
+test('several requests at once', async () => {
+  const rs = await Promise.all([0, 1, 2, 3].map((i) =>
+    client.chat.completions.create({ model: 'qwen3-hybrid', messages: [{ role: 'user', content: `hi ${i}` }],
+      max_tokens: 4, temperature: 0 })));
+  for (const r of rs) assert.equal(r.choices.length, 1);
+});
+
+test('a client that disconnects cancels its generation', async () => {
+  const ctl = new AbortController();
+  const r = await fetch(srv.url + '/v1/chat/completions', { method: 'POST', signal: ctl.signal,
+    headers: { 'Content-Type': 'application/json', ...auth },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 900, stream: true,
+      logit_bias: { 151645: -100, 151643: -100 } }) });
+  const reader = r.body.getReader();
+  await reader.read();
+  ctl.abort();
+  const t0 = Date.now();
+  for (;;) {
+    const m = await (await fetch(srv.url + '/metrics')).text();
+    if (/qvl_requests_running 0\b/.test(m) && srv.log().includes('client disconnected')) break;
+    assert.ok(Date.now() - t0 < 5000, 'generation still running 5 s after the disconnect');
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  // and the server keeps serving
+  const { data } = await ask('hello');
+  assert.equal(data.choices.length, 1);
+});
+
+test('GET /metrics and /health', async () => {
+  const m = await (await fetch(srv.url + '/metrics')).text();
+  assert.match(m, /qvl_requests_total\{endpoint="\/v1\/chat\/completions",mode="thinking",status="200"\} \d+/);
+  assert.match(m, /qvl_requests_total\{endpoint="\/v1\/chat\/completions",mode="instruct",status="200"\} \d+/);
+  for (const k of ['qvl_prompt_tokens_total', 'qvl_completion_tokens_total', 'qvl_reasoning_tokens_total',
+    'qvl_queue_depth', 'qvl_requests_running', 'qvl_time_to_first_token_seconds_bucket',
+    'qvl_inter_token_latency_seconds_bucket'])
+    assert.ok(m.includes(k), k);
+  const h = await fetch(srv.url + '/health');
+  assert.equal(h.status, 200);
+  assert.equal((await h.json()).status, 'ok');
+});
+
+test('API key and CORS', async () => {
+  const bad = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'wrong', maxRetries: 0 });
+  await assert.rejects(bad.models.list(), (e) => e.status === 401 && e.error?.code === 'invalid_api_key');
+  const pre = await fetch(srv.url + '/v1/chat/completions', { method: 'OPTIONS',
+    headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example');
+  const other = await fetch(srv.url + '/health', { headers: { Origin: 'https://evil.example' } });
+  assert.equal(other.headers.get('access-control-allow-origin'), null);
+});
