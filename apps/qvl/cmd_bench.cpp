@@ -1,0 +1,150 @@
+// `qvl bench`: prefill and decode speed of a model on this machine, measured on
+// Model::forward directly (no sampling, no scheduler), like llama-bench's pp/tg.
+// Prints a small table (or --json); it measures and never asserts.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/qvl/args.h"
+#include "apps/qvl/command.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/thread_pool.h"
+#include "base/timer.h"
+#include "model/model.h"
+
+namespace qvl::app {
+namespace {
+
+const char* kBenchUsage = R"(usage: qvl bench --model PATH [options]
+  --threads T   worker threads (default: all cores)
+  -p N          prompt tokens for the prefill test (default 512)
+  -n N          generated tokens for the decode test (default 128)
+  --batch B     sequences decoded together in the decode test (default 1)
+  --reps R      repetitions, after one warm-up (default 3)
+  --json        one JSON object instead of the table)";
+
+struct Stat {
+  double mean = 0, sd = 0;
+};
+
+Stat stat_of(const std::vector<double>& v) {
+  Stat s;
+  for (double x : v) s.mean += x / v.size();
+  for (double x : v) s.sd += (x - s.mean) * (x - s.mean) / std::max<size_t>(1, v.size() - 1);
+  s.sd = std::sqrt(s.sd);
+  return s;
+}
+
+int32_t argmax(const float* x, int64_t n) { return static_cast<int32_t>(std::max_element(x, x + n) - x); }
+
+// One repetition: prefill p tokens into `batch` fresh sequences one after another
+// (timed for the first only), then decode n tokens for all of them in lockstep.
+void one_rep(Model& m, KvCache& kv, ThreadPool& pool, int p, int n, int batch, double* prefill_ms,
+             double* decode_ms) {
+  const TextConfig& cfg = m.config();
+  const int64_t vocab = cfg.vocab_size;
+  std::vector<float> logits(static_cast<size_t>(vocab) * batch);
+  std::vector<int> seqs;
+  std::vector<int32_t> next(batch);
+  for (int b = 0; b < batch; ++b) {
+    const int s = kv.new_sequence();
+    QVL_CHECK(kv.reserve(s, p + n), "bench: KV cache too small");
+    seqs.push_back(s);
+    Timer t;
+    for (int begin = 0; begin < p; begin += 512) {
+      const int len = std::min(512, p - begin);
+      Batch bt;
+      for (int i = begin; i < begin + len; ++i) {
+        // Fixed, spread-out ids: speed does not depend on which tokens they are.
+        bt.tokens.push_back(static_cast<int32_t>((static_cast<int64_t>(i) * 7919 + 13) % vocab));
+        bt.seq.push_back(s);
+        bt.kv_pos.push_back(i);
+        bt.pos.push_back({i, i, i});
+        bt.want_logits.push_back(i == p - 1);
+      }
+      m.forward(bt, kv, logits.data(), pool);
+    }
+    if (b == 0) *prefill_ms = t.ms();
+    next[b] = argmax(logits.data(), vocab);
+  }
+  Timer t;
+  for (int step = 0; step < n; ++step) {
+    Batch bt;
+    for (int b = 0; b < batch; ++b) {
+      const int pos = p + step;
+      bt.tokens.push_back(next[b]);
+      bt.seq.push_back(seqs[b]);
+      bt.kv_pos.push_back(pos);
+      bt.pos.push_back({pos, pos, pos});
+      bt.want_logits.push_back(1);
+    }
+    m.forward(bt, kv, logits.data(), pool);
+    for (int b = 0; b < batch; ++b) next[b] = argmax(logits.data() + static_cast<size_t>(b) * vocab, vocab);
+  }
+  *decode_ms = t.ms();
+  for (int s : seqs) kv.free_sequence(s);
+}
+
+int cmd_bench(const std::vector<std::string>& argv) {
+  std::vector<std::string> args;
+  for (const auto& a : argv) args.push_back(a == "-p" ? "--p" : a == "-n" ? "--n" : a == "-h" ? "--help" : a);
+  const Args a(args, {"model", "threads", "p", "n", "batch", "reps"}, {"json", "help"});
+  if (a.has("help")) {
+    std::fprintf(stderr, "%s\n", kBenchUsage);
+    return 0;
+  }
+  QVL_CHECK(a.positional().empty(), "unexpected argument '", a.positional().front(), "' (see qvl bench --help)");
+  if (a.has("threads")) set_default_threads(a.get_int("threads", 1));
+  const int p = a.get_int("p", 512), n = a.get_int("n", 128), batch = a.get_int("batch", 1),
+            reps = a.get_int("reps", 3);
+  QVL_CHECK(p >= 1 && n >= 1 && batch >= 1 && reps >= 1, "-p, -n, --batch and --reps must be >= 1");
+
+  auto model = load_model(a.require("model"));
+  const TextConfig& cfg = model->config();
+  QVL_CHECK(p + n <= cfg.max_position_embeddings, "-p + -n exceeds the model's context (",
+            cfg.max_position_embeddings, ")");
+  const int64_t blocks = batch * ((p + n + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens);
+  KvCache kv(cfg, blocks);
+  ThreadPool& pool = default_pool();
+
+  double pre_ms = 0, dec_ms = 0;
+  one_rep(*model, kv, pool, std::min(p, 32), 2, 1, &pre_ms, &dec_ms);  // warm-up: page weights in
+  std::vector<double> pre_tps, dec_tps;
+  for (int r = 0; r < reps; ++r) {
+    one_rep(*model, kv, pool, p, n, batch, &pre_ms, &dec_ms);
+    pre_tps.push_back(p * 1000.0 / pre_ms);
+    dec_tps.push_back(static_cast<double>(n) * batch * 1000.0 / dec_ms);
+    log_info("bench: rep ", r + 1, "/", reps, ": prefill ", pre_tps.back(), " tok/s, decode ", dec_tps.back(),
+             " tok/s");
+  }
+  const Stat pre = stat_of(pre_tps), dec = stat_of(dec_tps);
+  const int threads = pool.size();
+  if (a.has("json")) {
+    nlohmann::json j = {{"model", model->name()},
+                        {"architecture", cfg.architecture},
+                        {"threads", threads},
+                        {"reps", reps},
+                        {"prefill", {{"tokens", p}, {"tok_s", pre.mean}, {"sd", pre.sd}}},
+                        {"decode", {{"tokens", n}, {"batch", batch}, {"tok_s", dec.mean}, {"sd", dec.sd}}}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("model %s (%s), threads %d, reps %d\n", model->name().c_str(), cfg.architecture.c_str(), threads, reps);
+  std::printf("| test    | tokens        | speed                    |\n");
+  std::printf("|---------|---------------|--------------------------|\n");
+  std::printf("| prefill | %-13d | %9.2f tok/s ± %7.2f |\n", p, pre.mean, pre.sd);
+  const std::string dec_tokens = batch == 1 ? std::to_string(n) : std::to_string(n) + " x " + std::to_string(batch);
+  std::printf("| decode  | %-13s | %9.2f tok/s ± %7.2f |\n", dec_tokens.c_str(), dec.mean, dec.sd);
+  return 0;
+}
+
+}  // namespace
+
+QVL_COMMAND("bench", "prefill and decode speed (tok/s) of a model", cmd_bench);
+
+}  // namespace qvl::app
