@@ -40,6 +40,7 @@ const char* kRunUsage = R"(usage: qvl run --model PATH (--prompt TEXT | --prompt
   --mmproj PATH --image FILE (repeatable)   vision: each <|vision_start|><|image_pad|><|vision_end|>
                         in the prompt takes the next image (--chat adds one placeholder per image)
   --image-min-pixels N --image-max-pixels N  resize budget (default 65536..16777216, HF's)
+  --vision-compat hf|llama  llama: llama.cpp mtmd's budget and numerics, for parity runs
 The prompt is raw text: no template unless --chat, special-token strings become
 special tokens, no BOS is added.)";
 
@@ -131,6 +132,14 @@ PromptInput attach_images(const Model& m, const PromptInput& text, const Args& a
   QVL_CHECK(vm->config().out_hidden_size == m.config().hidden_size, "mmproj output width ",
             vm->config().out_hidden_size, " does not match the text model's hidden size ", m.config().hidden_size);
   PixelBudget budget;
+  // llama.cpp's mtmd numerics and budget (docs/decisions/vision-llama-parity.md).
+  const std::string compat = a.get("vision-compat", "hf");
+  QVL_CHECK(compat == "hf" || compat == "llama", "--vision-compat expects hf or llama, got '", compat, "'");
+  if (compat == "llama") {
+    vm->options().pos_embed = PosEmbedInterp::kGgmlBilinearAA;
+    vm->options().merger_gelu_tanh = true;
+    budget = llama_cpp_budget();
+  }
   budget.min_pixels = a.get_int("image-min-pixels", static_cast<int>(budget.min_pixels));
   budget.max_pixels = a.get_int("image-max-pixels", static_cast<int>(budget.max_pixels));
   QVL_CHECK(budget.min_pixels > 0 && budget.min_pixels <= budget.max_pixels, "bad --image-min/max-pixels");
@@ -316,7 +325,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const Args a(normalise(argv),
                {"model", "prompt", "prompt-file", "prompts-jsonl", "n", "temperature", "top-k", "top-p", "min-p",
                 "repeat-penalty", "repeat-last-n", "presence-penalty", "frequency-penalty", "seed", "stop", "threads",
-                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels"},
+                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat"},
                {"chat", "ids", "ignore-eos", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kRunUsage);
