@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fp16.h"
+#include "kernels/gemm.h"
 #include "kernels/vec_dot.h"
 #include "runtime/quantize.h"
 
@@ -27,6 +29,36 @@ VecDotFn kernel_for(const VecDotKernels& k, DType t) {
     case DType::kQ6_K: return k.q6_K;
     default: return nullptr;
   }
+}
+
+// Float weights go through the register-blocked gemm tiles (several rows at once).
+GemmFn float_gemm_for(DType t) {
+  const GemmKernels& g = gemm_kernels();
+  switch (t) {
+    case DType::kF32: return g.f32;
+    case DType::kF16: return g.f16;
+    case DType::kBF16: return g.bf16;
+    default: return nullptr;
+  }
+}
+
+// Converts one activation row to what the kernel for `act` reads: blocks for the
+// quantised formats; for f16/bf16 weights, f32 values rounded to f16/bf16 (the
+// gemm tiles), which multiply exactly like ggml's f16/bf16 rows.
+void convert_activation(DType act, const float* x, uint8_t* out, int64_t k) {
+  if (act == DType::kF16 || act == DType::kBF16) {
+    auto* y = reinterpret_cast<float*>(out);
+    if (act == DType::kF16)
+      for (int64_t i = 0; i < k; ++i) y[i] = fp16_to_f32(f32_to_fp16(x[i]));
+    else
+      for (int64_t i = 0; i < k; ++i) y[i] = bf16_to_f32(f32_to_bf16(x[i]));
+    return;
+  }
+  quantize_row(act, x, out, k);
+}
+
+size_t activation_row_bytes(DType act, int64_t k) {
+  return act == DType::kF16 || act == DType::kBF16 ? k * sizeof(float) : row_bytes(act, k);
 }
 
 // Rows per scheduling unit. 16 rows of a 2048-wide Q4_0 weight are 18 KiB: they stay
@@ -59,6 +91,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const int64_t k = w.cols(), n_out = w.rows();
   const DType act = matmul_activation_type(w.dtype);
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
+  const GemmFn gemm = float_gemm_for(w.dtype);
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
   if (n_tok == 0 || n_out == 0) return;
   if (k == 0) {
@@ -68,7 +101,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
 
   // Activations in the kernel's format: f32 is used in place, the rest go into a
   // buffer owned by the calling thread that only ever grows.
-  const size_t xs = row_bytes(act, k);
+  const size_t xs = activation_row_bytes(act, k);
   const void* xq = x;
   if (act != DType::kF32) {
     thread_local std::vector<uint8_t> scratch;
@@ -76,7 +109,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
     uint8_t* buf = scratch.data();
     const int64_t grain = std::max<int64_t>(1, 65536 / k);  // rows per task: ~64k elements
     pool.parallel_for(n_tok, grain, [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) quantize_row(act, x + t * k, buf + t * xs, k);
+      for (int64_t t = b; t < e; ++t) convert_activation(act, x + t * k, buf + t * xs, k);
     });
     xq = buf;
   }
@@ -89,8 +122,17 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
     const int64_t r0 = cb * kRowsPerChunk, r1 = std::min(n_out, ce * kRowsPerChunk);
     for (int64_t t0 = 0; t0 < n_tok; t0 += kMaxDotCols) {
       const int nx = static_cast<int>(std::min<int64_t>(kMaxDotCols, n_tok - t0));
-      for (int64_t r = r0; r < r1; ++r)
-        fn(k, wdata + r * ws, xbytes + t0 * xs, xs, nx, y + t0 * n_out + r, static_cast<size_t>(n_out));
+      float* yt = y + t0 * n_out;
+      if (gemm) {
+        for (int64_t r = r0; r < r1; r += kGemmRows) {
+          const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
+          gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xbytes + t0 * xs), xs, nx, yt + r,
+               static_cast<size_t>(n_out));
+        }
+      } else {
+        for (int64_t r = r0; r < r1; ++r)
+          fn(k, wdata + r * ws, xbytes + t0 * xs, xs, nx, yt + r, static_cast<size_t>(n_out));
+      }
     }
   });
 }

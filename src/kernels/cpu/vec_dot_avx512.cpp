@@ -29,8 +29,10 @@ template <int NX, typename Block, typename Decode>
 void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_0* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_0>(x, xs, t);
   __m512 acc[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps();
   const int64_t nb = k / kQK;
   int64_t i = 0;
@@ -39,6 +41,7 @@ void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* 
     const __m512i u = _mm512_abs_epi8(q);
     const __mmask64 neg = _mm512_movepi8_mask(q);
     const __m512 dw = two_scales(w[i].d, w[i + 1].d);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m512i xv = join(load256(xb[t][i].qs), load256(xb[t][i + 1].qs));
       const __m512i s = _mm512_mask_sub_epi8(xv, neg, _mm512_setzero_si512(), xv);
@@ -49,11 +52,13 @@ void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* 
   float tail[NX] = {};
   if (i < nb) {  // odd block count: the last block 256 bits wide
     const __m256i q = decode(w[i]);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256 p = _mm256_cvtepi32_ps(dot_s8s8(q, load256(xb[t][i].qs)));
       tail[t] = hsum(p) * (h2f(w[i].d) * h2f(xb[t][i].d));
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]) + tail[t];
 }
 
@@ -63,8 +68,10 @@ template <int NX>
 void dot_q6_K_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
   const auto* w = static_cast<const BlockQ6_K*>(vw);
   const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_K>(x, xs, t);
   __m512 acc[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps();
   const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3);
   // i16 lane l of a 64-code maddubs result covers codes 2l, 2l+1: sub-block l/8 of 4.
@@ -74,6 +81,7 @@ void dot_q6_K_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* ou
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].scales)));
     const __m512i sc512 = _mm512_castsi256_si512(sc16);
     __m512i q[4], s[4];
+    #pragma GCC unroll 8
     for (int h = 0; h < 2; ++h) {
       const __m512i ql = load512(w[i].ql + 64 * h);
       const __m256i qh = load256(w[i].qh + 32 * h);
@@ -81,21 +89,25 @@ void dot_q6_K_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* ou
       q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));
       q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
                                      _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m2), 4));
+      #pragma GCC unroll 8
       for (int g = 0; g < 2; ++g) {
         const int first = 8 * h + 4 * g;  // first of the 4 sub-blocks of 16 in this zmm
         s[2 * h + g] = _mm512_permutexvar_epi16(_mm512_add_epi16(group, _mm512_set1_epi16(first)), sc512);
       }
     }
     const float dw = h2f(w[i].d);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256i bias = _mm256_madd_epi16(load256(xb[t][i].bsums), sc16);
       __m512i isum = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(bias, 5)));
       isum = _mm512_inserti64x4(isum, _mm256_setzero_si256(), 1);
+      #pragma GCC unroll 8
       for (int a = 0; a < 4; ++a)
         isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(q[a], load512(xb[t][i].qs + 64 * a)), s[a]));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(dw * xb[t][i].d), acc[t]);
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]);
 }
 

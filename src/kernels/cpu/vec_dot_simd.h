@@ -5,6 +5,8 @@
 // 32 int8 codes; the AVX-512 build multiplies them with VNNI (vpdpbusd) and runs the
 // float formats 16 lanes wide.
 // Legend: k = reduction length, NX = activation rows per call, t = activation row.
+// The short loops over t (and rows, chunks) carry `#pragma GCC unroll`: at -O2 GCC
+// keeps them rolled and the accumulator arrays then live on the stack, not in registers.
 #pragma once
 #ifndef QVL_SIMD_NS
 #error "define QVL_SIMD_NS before including vec_dot_simd.h"
@@ -84,20 +86,24 @@ template <int NX, typename Block, typename Decode>
 void dot_signed_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_0* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_0>(x, xs, t);
   __m256 acc[2][NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
   const int64_t nb = k / kQK;
   for (int64_t i = 0; i < nb; ++i) {
     const __m256i q = decode(w[i]);
     const __m256i u = _mm256_sign_epi8(q, q);
     const float dw = h2f(w[i].d);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256i s = _mm256_sign_epi8(load256(xb[t][i].qs), q);
       const __m256 p = _mm256_cvtepi32_ps(dot_u8s8(u, s));
       acc[i & 1][t] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * h2f(xb[t][i].d)), acc[i & 1][t]);
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = hsum(_mm256_add_ps(acc[0][t], acc[1][t]));
 }
 
@@ -107,20 +113,24 @@ template <int NX, typename Block, typename Decode>
 void dot_unsigned_q8_1(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_1* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_1>(x, xs, t);
   __m256 acc[2][NX];
   float msum[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps(), msum[t] = 0;
   const int64_t nb = k / kQK;
   for (int64_t i = 0; i < nb; ++i) {
     const __m256i q = decode(w[i]);
     const float dw = h2f(w[i].d), mw = h2f(w[i].m);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256 p = _mm256_cvtepi32_ps(dot_u8s8(q, load256(xb[t][i].qs)));
       acc[i & 1][t] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * h2f(xb[t][i].d)), acc[i & 1][t]);
       msum[t] += mw * h2f(xb[t][i].s);
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = hsum(_mm256_add_ps(acc[0][t], acc[1][t])) + msum[t];
 }
 
@@ -169,8 +179,10 @@ template <int NX, int kBits, typename Block>
 void dot_qk_min(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_K>(x, xs, t);
   __m256 acc[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(15);
   for (int64_t i = 0; i < k / kQK_K; ++i) {
@@ -180,9 +192,11 @@ void dot_qk_min(int64_t k, const void* vw, const void* x, size_t xs, float* out,
     const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn));
     const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
     __m256i isum[NX];
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) isum[t] = _mm256_setzero_si256();
     [[maybe_unused]] __m256i hbits;
     if constexpr (kBits == 5) hbits = load256(reinterpret_cast<const BlockQ5_K*>(&w[i])->qh);
+    #pragma GCC unroll 8
     for (int c = 0; c < 4; ++c) {
       const __m256i raw = load256(w[i].qs + 32 * c);
       __m256i lo = _mm256_and_si256(raw, m4);
@@ -193,6 +207,7 @@ void dot_qk_min(int64_t k, const void* vw, const void* x, size_t xs, float* out,
         hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * c + 1), one), 4));
       }
       const __m256i s0 = _mm256_set1_epi16(sc[2 * c]), s1 = _mm256_set1_epi16(sc[2 * c + 1]);
+      #pragma GCC unroll 8
       for (int t = 0; t < NX; ++t) {
         const __m256i p0 = scaled_dot(lo, load256(xb[t][i].qs + 64 * c), s0);
         const __m256i p1 = scaled_dot(hi, load256(xb[t][i].qs + 64 * c + 32), s1);
@@ -200,12 +215,14 @@ void dot_qk_min(int64_t k, const void* vw, const void* x, size_t xs, float* out,
       }
     }
     const float dw = h2f(w[i].d), dminw = h2f(w[i].dmin);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256i msum = _mm256_madd_epi16(load256(xb[t][i].bsums), mins16);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(dw * xb[t][i].d), acc[t]);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(-dminw * xb[t][i].d), acc[t]);
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = hsum(acc[t]);
 }
 
@@ -214,18 +231,22 @@ template <int NX>
 void dot_q6_K(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
   const auto* w = static_cast<const BlockQ6_K*>(vw);
   const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_K>(x, xs, t);
   __m256 acc[NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3);
   for (int64_t i = 0; i < k / kQK_K; ++i) {
     const int8_t* sc = w[i].scales;
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
     __m256i isum[NX];
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256i bias = _mm256_madd_epi16(load256(xb[t][i].bsums), sc16);
       isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(bias, 5));
     }
+    #pragma GCC unroll 8
     for (int h = 0; h < 2; ++h) {
       const __m256i ql0 = load256(w[i].ql + 64 * h), ql1 = load256(w[i].ql + 64 * h + 32);
       const __m256i qh = load256(w[i].qh + 32 * h);
@@ -237,18 +258,22 @@ void dot_q6_K(int64_t k, const void* vw, const void* x, size_t xs, float* out, s
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
+      #pragma GCC unroll 8
       for (int a = 0; a < 4; ++a) {
         // 32 codes = two sub-blocks of 16: lanes 0-7 of the i16 products are the first.
         const int j = 8 * h + 2 * a;
         const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[j + 1]), _mm_set1_epi16(sc[j]));
+        #pragma GCC unroll 8
         for (int t = 0; t < NX; ++t)
           isum[t] = _mm256_add_epi32(isum[t], scaled_dot(q[a], load256(xb[t][i].qs + 128 * h + 32 * a), s));
       }
     }
     const float dw = h2f(w[i].d);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t)
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_set1_ps(dw * xb[t][i].d), acc[t]);
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) out[t * os] = hsum(acc[t]);
 }
 
@@ -284,27 +309,30 @@ struct FloatLanes {  // 8 floats per vector
 };
 #endif
 
-// Elem: float, or uint16_t holding f16 (kBf16 false) / bf16 (kBf16 true).
-template <int NX, typename Elem, bool kBf16>
+// W, X: float, or uint16_t holding f16 (kBf16 false) / bf16 (kBf16 true).
+template <int NX, typename W, typename X, bool kBf16>
 void dot_float(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
   using L = FloatLanes;
-  const auto* w = static_cast<const Elem*>(vw);
-  const Elem* xr[NX];
-  for (int t = 0; t < NX; ++t) xr[t] = col<Elem>(x, xs, t);
-  auto load = [](const Elem* p) {
-    if constexpr (sizeof(Elem) == 4) return L::load(p);
+  const auto* w = static_cast<const W*>(vw);
+  const X* xr[NX];
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) xr[t] = col<X>(x, xs, t);
+  auto load = [](const auto* p) {
+    if constexpr (sizeof(*p) == 4) return L::load(p);
     else return L::load(p, kBf16);
   };
-  auto scalar = [](Elem e) {
-    if constexpr (sizeof(Elem) == 4) return e;
+  auto scalar = [](auto e) -> float {
+    if constexpr (sizeof(e) == 4) return e;
     else if constexpr (kBf16) { uint32_t u = uint32_t(e) << 16; float f; std::memcpy(&f, &u, 4); return f; }
     else return h2f(e);
   };
   typename L::V acc[2][NX];
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) acc[0][t] = acc[1][t] = L::zero();
   int64_t i = 0;
   for (; i + 2 * L::kN <= k; i += 2 * L::kN) {
     const typename L::V w0 = load(w + i), w1 = load(w + i + L::kN);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       acc[0][t] = L::fmadd(w0, load(xr[t] + i), acc[0][t]);
       acc[1][t] = L::fmadd(w1, load(xr[t] + i + L::kN), acc[1][t]);
@@ -312,8 +340,10 @@ void dot_float(int64_t k, const void* vw, const void* x, size_t xs, float* out, 
   }
   for (; i + L::kN <= k; i += L::kN) {
     const typename L::V w0 = load(w + i);
+    #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) acc[0][t] = L::fmadd(w0, load(xr[t] + i), acc[0][t]);
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) {
     float s = L::sum(acc[0][t]) + L::sum(acc[1][t]);
     for (int64_t j = i; j < k; ++j) s += scalar(w[j]) * scalar(xr[t][j]);
@@ -333,9 +363,9 @@ void by_cols(int64_t k, const void* w, const void* x, size_t xs, int n_x, float*
   }
 }
 
-template <int NX> struct KF32 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, float, false>(k, w, x, xs, o, os); } };
-template <int NX> struct KF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, false>(k, w, x, xs, o, os); } };
-template <int NX> struct KBF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, true>(k, w, x, xs, o, os); } };
+template <int NX> struct KF32 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, float, float, false>(k, w, x, xs, o, os); } };
+template <int NX> struct KF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, false>(k, w, x, xs, o, os); } };
+template <int NX> struct KBF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, true>(k, w, x, xs, o, os); } };
 template <int NX> struct KQ4_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ4_0>(k, w, x, xs, o, os, decode_q4_0); } };
 template <int NX> struct KQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
 template <int NX> struct KQ8_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ8_0>(k, w, x, xs, o, os, decode_q8_0); } };
