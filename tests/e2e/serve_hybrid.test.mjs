@@ -160,7 +160,7 @@ test('streamed deltas concatenate to the non-streamed result (temperature 0, all
 
 test('n, seed, stop, penalties, logprobs and top_logprobs', async () => {
   const { data } = await ask('hello', { n: 2, seed: 7, temperature: 0.8, top_p: 0.9, top_k: 20, min_p: 0.05,
-    presence_penalty: 0.5, frequency_penalty: 0.2, repetition_penalty: 1.1, stop: ['\n\n\n'], user: 'u1',
+    presence_penalty: 0.5, frequency_penalty: 0.2, repetition_penalty: 1.1, stop: ['<<END>>'], user: 'u1',
     logprobs: true, top_logprobs: 3, max_tokens: 3, logit_bias: { 151645: -100, 151643: -100 } });
   assert.equal(data.choices.length, 2);
   assert.deepEqual(data.choices.map((c) => c.index), [0, 1]);
