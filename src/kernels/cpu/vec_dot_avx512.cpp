@@ -1,7 +1,7 @@
 // vec_dot table for AVX-512 F/BW/VL/DQ/VNNI (kernels/cpu). The shared bodies in
 // vec_dot_simd.h give every format (VNNI dots, 16-lane floats); the hottest weight
-// formats q8_0, q4_0 and q6_K get 512-bit kernels here that handle 64 codes per
-// instruction (a 512-bit q4_K measured slower than the shared 256-bit one for decode
+// formats q8_0, q4_0, q6_K and the other legacy ones get 512-bit kernels here that
+// handle 64 codes per instruction (a 512-bit q4_K measured slower than the shared 256-bit one for decode
 // on Zen 5, so it was dropped). Exact integer sums as in the reference; see vec_dot_test.
 #define QVL_SIMD_NS avx512
 #include "kernels/cpu/vec_dot_simd.h"
@@ -62,6 +62,51 @@ void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* 
   for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]) + tail[t];
 }
 
+// q4_1 / q5_1 weights (unsigned codes, block min m) against q8_1 activations, two
+// blocks per step: d*dx*(q . x) per block plus m*s (s = dx*sum(x) from the block),
+// the latter accumulated two blocks at a time in a 128-bit vector.
+template <int NX, typename Block, typename Decode>
+void dot_pairs_q8_1(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
+  const auto* w = static_cast<const Block*>(vw);
+  const BlockQ8_1* xb[NX];
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_1>(x, xs, t);
+  __m512 acc[NX];
+  __m128 macc[NX];
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps(), macc[t] = _mm_setzero_ps();
+  const int64_t nb = k / kQK;
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2) {
+    const __m512i q = join(decode(w[i]), decode(w[i + 1]));
+    const __m512 dw = two_scales(w[i].d, w[i + 1].d);
+    const __m128 mw = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(w[i].m | (uint32_t(w[i + 1].m) << 16))));
+#pragma GCC unroll 8
+    for (int t = 0; t < NX; ++t) {
+      const __m512i xv = join(load256(xb[t][i].qs), load256(xb[t][i + 1].qs));
+      const __m512 p = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), q, xv));
+      acc[t] = _mm512_fmadd_ps(p, _mm512_mul_ps(dw, two_scales(xb[t][i].d, xb[t][i + 1].d)), acc[t]);
+      const uint32_t s2 = xb[t][i].s | (uint32_t(xb[t][i + 1].s) << 16);
+      macc[t] = _mm_fmadd_ps(mw, _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(s2))), macc[t]);
+    }
+  }
+  float tail[NX] = {};
+  if (i < nb) {
+    const __m256i q = decode(w[i]);
+#pragma GCC unroll 8
+    for (int t = 0; t < NX; ++t) {
+      const float p = hsum(_mm256_cvtepi32_ps(dot_u8s8(q, load256(xb[t][i].qs))));
+      tail[t] = p * (h2f(w[i].d) * h2f(xb[t][i].d)) + h2f(w[i].m) * h2f(xb[t][i].s);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) {
+    // Lanes 2-3 of macc hold products of the zero upper halves: only 0 and 1 count.
+    const float m = _mm_cvtss_f32(macc[t]) + _mm_cvtss_f32(_mm_movehdup_ps(macc[t]));
+    out[t * os] = _mm512_reduce_add_ps(acc[t]) + m + tail[t];
+  }
+}
+
 // Q6_K: per half, 64 bytes of ql and 32 of qh give codes for elements 0-63 and
 // 64-127 as two zmm; the -32 offset comes out through the bsums.
 template <int NX>
@@ -113,12 +158,18 @@ void dot_q6_K_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* ou
 
 template <int NX> struct ZQ4_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ4_0>(k, w, x, xs, o, os, decode_q4_0); } };
 template <int NX> struct ZQ8_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ8_0>(k, w, x, xs, o, os, decode_q8_0); } };
+template <int NX> struct ZQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
+template <int NX> struct ZQ4_1 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_1<NX, BlockQ4_1>(k, w, x, xs, o, os, decode_q4_1); } };
+template <int NX> struct ZQ5_1 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_1<NX, BlockQ5_1>(k, w, x, xs, o, os, decode_q5_1); } };
 template <int NX> struct ZQ6_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_q6_K_zmm<NX>(k, w, x, xs, o, os); } };
 
 constexpr VecDotKernels make_table_avx512() {
   VecDotKernels t = make_table();
   t.q4_0 = by_cols<ZQ4_0>;
   t.q8_0 = by_cols<ZQ8_0>;
+  t.q5_0 = by_cols<ZQ5_0>;
+  t.q4_1 = by_cols<ZQ4_1>;
+  t.q5_1 = by_cols<ZQ5_1>;
   t.q6_K = by_cols<ZQ6_K>;
   return t;
 }
