@@ -3,7 +3,8 @@
 // heap with lazy invalidation so a 100 kB run of one character stays O(n log n).
 #include "input/tokenizer/bpe.h"
 
-#include <queue>
+#include <algorithm>
+#include <functional>
 
 namespace qvl {
 namespace {
@@ -66,35 +67,52 @@ void BpeMerger::encode_small(std::string_view word, std::vector<int32_t>& out) c
 }
 
 void BpeMerger::encode_large(std::string_view word, std::vector<int32_t>& out) const {
+  // Per position: its symbol (-1 once absorbed), neighbours, and the rank/result of
+  // the pair it starts. Heap entries are (rank << 32 | position): one integer
+  // compare per sift step; an entry is stale when its rank is no longer the
+  // position's current pair rank (ranks name pairs uniquely).
+  struct Work {
+    std::vector<int32_t> ids, prev, next, rank, result;
+    std::vector<uint64_t> heap;
+  };
+  thread_local Work w;
   const size_t n = word.size();
-  std::vector<int32_t> ids(n), prev(n), next(n);
+  w.ids.resize(n), w.prev.resize(n), w.next.resize(n), w.rank.resize(n), w.result.resize(n);
+  w.heap.clear();
+  int32_t *ids = w.ids.data(), *prev = w.prev.data(), *next = w.next.data(), *rank = w.rank.data(),
+          *result = w.result.data();
   for (size_t i = 0; i < n; ++i) {
     ids[i] = byte_ids_[static_cast<uint8_t>(word[i])];
     prev[i] = static_cast<int32_t>(i) - 1;
     next[i] = i + 1 < n ? static_cast<int32_t>(i + 1) : -1;
   }
-  struct Candidate {
-    int32_t rank, pos, left, right;
-    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+  bool building = true;  // the first pass fills the heap and heapifies once
+  auto score = [&](int32_t pos) {
+    if (pos < 0) return;
+    const Slot* m = next[pos] >= 0 ? find(ids[pos], ids[next[pos]]) : nullptr;
+    rank[pos] = m ? m->rank : kNoRank;
+    if (!m) return;
+    result[pos] = m->result;
+    w.heap.push_back((uint64_t(uint32_t(m->rank)) << 32) | uint32_t(pos));
+    if (!building) std::push_heap(w.heap.begin(), w.heap.end(), std::greater<uint64_t>());
   };
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> heap;
-  auto push = [&](int32_t pos) {
-    if (pos < 0 || next[pos] < 0) return;
-    if (const Slot* m = find(ids[pos], ids[next[pos]])) heap.push({m->rank, pos, ids[pos], ids[next[pos]]});
-  };
-  for (size_t i = 0; i + 1 < n; ++i) push(static_cast<int32_t>(i));
-  while (!heap.empty()) {
-    Candidate c = heap.top();
-    heap.pop();
-    int32_t r = next[c.pos];
-    // Stale entry: the left symbol was absorbed (ids changed) or its neighbour changed.
-    if (ids[c.pos] != c.left || r < 0 || ids[r] != c.right) continue;
-    ids[c.pos] = find(c.left, c.right)->result;
+  for (size_t i = 0; i < n; ++i) score(static_cast<int32_t>(i));
+  std::make_heap(w.heap.begin(), w.heap.end(), std::greater<uint64_t>());
+  building = false;
+  while (!w.heap.empty()) {
+    std::pop_heap(w.heap.begin(), w.heap.end(), std::greater<uint64_t>());
+    uint64_t top = w.heap.back();
+    w.heap.pop_back();
+    int32_t pos = static_cast<int32_t>(top & 0xFFFFFFFFu);
+    if (ids[pos] < 0 || rank[pos] != static_cast<int32_t>(top >> 32)) continue;
+    int32_t r = next[pos];
+    ids[pos] = result[pos];
     ids[r] = -1;
-    next[c.pos] = next[r];
-    if (next[r] >= 0) prev[next[r]] = c.pos;
-    push(prev[c.pos]);
-    push(c.pos);
+    rank[r] = kNoRank;
+    next[pos] = next[r];
+    if (next[r] >= 0) prev[next[r]] = pos;
+    score(prev[pos]);
+    score(pos);
   }
   for (int32_t i = 0; i >= 0; i = next[i]) out.push_back(ids[i]);
 }
