@@ -2,6 +2,7 @@
 // scripts and the tokenizer corpus test. Loads only the vocabulary, never weights.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
 #include "base/error.h"
+#include "input/chat_template/chat_template.h"
 #include "input/tokenizer/tokenizer.h"
 #include "model/gguf/gguf.h"
 #include "model/tokenizer_gguf.h"
@@ -26,6 +28,9 @@ constexpr const char* kUsage =
     "options:\n"
     "  --decode         TEXT/stdin holds ids (spaces or commas); print their bytes\n"
     "  --no-special     only user-defined added tokens are matched, not control tokens\n"
+    "  --chat FILE      print the prompt the model's chat template renders from FILE:\n"
+    "                   a JSON message array, or a context object (messages, tools,\n"
+    "                   enable_thinking, ...); add_generation_prompt defaults to true\n"
     "  --jsonl          batch: each stdin line is a JSON string -> an id array line,\n"
     "                   {\"hex\": \"..\"} (raw bytes) -> an id array line,\n"
     "                   or an id array -> {\"hex\": \"..\"} of the decoded bytes\n";
@@ -35,13 +40,60 @@ std::string read_all_stdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
-Tokenizer load_tokenizer(const std::string& path) {
+struct Loaded {
+  Tokenizer tok;
+  std::string chat_template;  // "" when the model files carry none
+};
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  QVL_CHECK(f, "cannot open ", p.string());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// tokenizer_config.json's chat_template (a string, or named templates: "default"
+// wins), else a chat_template.jinja file beside it.
+std::string hf_chat_template(const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir / "tokenizer_config.json")) {
+    nlohmann::json cfg = nlohmann::json::parse(read_file(dir / "tokenizer_config.json"), nullptr, false);
+    if (cfg.is_object() && cfg.contains("chat_template")) {
+      const nlohmann::json& t = cfg["chat_template"];
+      if (t.is_string()) return t.get<std::string>();
+      if (t.is_array())
+        for (const auto& e : t)
+          if (e.value("name", "") == "default") return e.value("template", "");
+    }
+  }
+  if (std::filesystem::exists(dir / "chat_template.jinja")) return read_file(dir / "chat_template.jinja");
+  return "";
+}
+
+Loaded load_model_tokenizer(const std::string& path) {
   namespace fs = std::filesystem;
   QVL_CHECK(fs::exists(path), "no such file or directory: ", path);
-  if (fs::is_directory(path)) return Tokenizer::from_hf_json((fs::path(path) / "tokenizer.json").string());
-  if (fs::path(path).extension() == ".json") return Tokenizer::from_hf_json(path);
+  fs::path json_path = fs::is_directory(path) ? fs::path(path) / "tokenizer.json" : fs::path(path);
+  if (json_path.extension() == ".json") {
+    return {Tokenizer::from_hf_json(json_path.string()), hf_chat_template(json_path.parent_path())};
+  }
   GgufFile f(path);
-  return Tokenizer(tokenizer_data_from_gguf(f));
+  const GgufValue* tmpl = f.find("tokenizer.chat_template");
+  return {Tokenizer(tokenizer_data_from_gguf(f)), tmpl ? tmpl->as_string() : ""};
+}
+
+std::string render_chat(const Loaded& m, const std::string& file) {
+  QVL_CHECK(!m.chat_template.empty(), "the model files carry no chat template");
+  // Ordered, so templates that dump JSON (tools, arguments) keep the file's key order.
+  nlohmann::ordered_json ctx = nlohmann::ordered_json::parse(read_file(file), nullptr, false);
+  QVL_CHECK(!ctx.is_discarded(), file, ": not valid JSON");
+  if (ctx.is_array()) ctx = nlohmann::ordered_json{{"messages", ctx}};
+  QVL_CHECK(ctx.is_object() && ctx.contains("messages"), file, ": expected a message array or an object with \"messages\"");
+  if (!ctx.contains("add_generation_prompt")) ctx["add_generation_prompt"] = true;
+  const TokenizerData& d = m.tok.data();
+  if (!ctx.contains("eos_token") && d.eos_id >= 0) ctx["eos_token"] = m.tok.token_bytes(d.eos_id);
+  if (!ctx.contains("bos_token") && d.bos_id >= 0) ctx["bos_token"] = m.tok.token_bytes(d.bos_id);
+  return ChatTemplate(m.chat_template).render(ctx);
 }
 
 std::vector<int32_t> parse_ids(const std::string& s) {
@@ -130,15 +182,21 @@ int run_jsonl(const Tokenizer& tok, bool parse_special) {
 }
 
 int cmd_tokenize(const std::vector<std::string>& argv) {
-  Args args(argv, {"model"}, {"decode", "jsonl", "no-special", "help"});
+  Args args(argv, {"model", "chat"}, {"decode", "jsonl", "no-special", "help"});
   if (args.has("help")) {
     std::fputs(kUsage, stdout);
     return 0;
   }
   QVL_CHECK(args.has("model"), "--model PATH is required\n", kUsage);
   QVL_CHECK(args.positional().size() <= 1, "at most one TEXT argument (quote it)");
-  Tokenizer tok = load_tokenizer(args.get("model"));
+  Loaded model = load_model_tokenizer(args.get("model"));
+  const Tokenizer& tok = model.tok;
   const bool parse_special = !args.has("no-special");
+  if (args.has("chat")) {
+    std::string prompt = render_chat(model, args.get("chat"));
+    std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+    return 0;
+  }
   if (args.has("jsonl")) return run_jsonl(tok, parse_special);
   std::string input = args.positional().empty() ? read_all_stdin() : args.positional()[0];
   if (args.has("decode")) {

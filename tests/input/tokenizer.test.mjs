@@ -107,3 +107,20 @@ test('stdin is tokenized byte for byte; --decode inverts it', { skip: !qvl && 'Q
   assert.equal(bad.status, 1);
   assert.match(bad.stderr.toString(), /not a token id: 'x'/);
 });
+
+test('--chat renders the chat template of the model files (as @huggingface/jinja does)', { skip: !qvl && 'QVL_BIN not set' }, async () => {
+  const { Template } = await import('@huggingface/jinja');
+  const cfg = JSON.parse(fs.readFileSync(path.join(path.dirname(kTokenizerJson), 'tokenizer_config.json'), 'utf8'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-chat-'));
+  const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi <think> 中文' },
+    { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Again?' }];
+  for (const [i, ctx] of [{ messages }, { messages, enable_thinking: false }, { messages, add_generation_prompt: false }].entries()) {
+    const file = path.join(dir, `chat${i}.json`);
+    fs.writeFileSync(file, JSON.stringify(i === 0 ? messages : ctx));
+    const r = spawnSync(qvl, ['tokenize', '--model', kTokenizerJson, '--chat', file]);
+    assert.equal(r.status, 0, r.stderr.toString());
+    const want = new Template(cfg.chat_template).render({ add_generation_prompt: true, eos_token: '<|im_end|>', ...ctx });
+    assert.equal(r.stdout.toString(), want);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
