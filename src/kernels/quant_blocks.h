@@ -66,6 +66,23 @@ struct BlockQ6_K {
   int8_t scales[kQK_K / 16];
   uint16_t d;
 };
+// Q2_K: 16 sub-blocks of 16; scales[j] = 4-bit scale | 4-bit min << 4;
+// x = d*sc*q - dmin*m. In half h (128 elements), 2-bit field f (bits 2f..2f+1) of
+// qs[32h + l] is element 128h + 32f + l (l < 32).
+struct BlockQ2_K {
+  uint8_t scales[kQK_K / 16];
+  uint8_t qs[kQK_K / 4];
+  uint16_t d, dmin;
+};
+// Q3_K: 16 sub-blocks of 16 with 6-bit scales (packed in 12 bytes, offset by 32);
+// x = d*(sc-32)*(q - (high bit ? 0 : 4)). Low 2 bits as in Q2_K; the high bit of
+// element 32b + l (b < 8, l < 32) is bit b of hmask[l].
+struct BlockQ3_K {
+  uint8_t hmask[kQK_K / 8];
+  uint8_t qs[kQK_K / 4];
+  uint8_t scales[12];
+  uint16_t d;
+};
 // Q8_K: the k-quants' activation format. d is fp32; bsums[i] = sum of qs[16i..16i+15].
 struct BlockQ8_K {
   float d;
@@ -80,6 +97,8 @@ static_assert(sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24);
 static_assert(sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ8_1) == 36);
+static_assert(sizeof(BlockQ2_K) == 84);
+static_assert(sizeof(BlockQ3_K) == 110);
 static_assert(sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210);
@@ -95,6 +114,17 @@ inline void unpack_scale_min_k4(int j, const uint8_t* q, uint8_t* sc, uint8_t* m
   } else {
     *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
     *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// Q3_K scale packing: bytes 0-7 hold the low 4 bits of scales 0-7 (low nibbles) and
+// 8-15 (high nibbles); bytes 8-11 hold the top 2 bits, scale j's at bits 2*(j/4)
+// of byte 8 + j%4. Returns the 16 six-bit values (still offset by 32).
+inline void unpack_scales_q3_K(const uint8_t* q, uint8_t* sc) {
+  for (int j = 0; j < 16; ++j) {
+    const int low = j < 8 ? (q[j] & 15) : (q[j - 8] >> 4);
+    const int high = (q[8 + j % 4] >> (2 * (j / 4))) & 3;
+    sc[j] = static_cast<uint8_t>(low | (high << 4));
   }
 }
 

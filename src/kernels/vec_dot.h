@@ -14,7 +14,7 @@ constexpr int kMaxDotCols = 4;  // activation rows per call: each weight block i
 // out[t * out_stride] = sum_i w[i] * x_t[i] for t < n_x (1..kMaxDotCols), where the
 // activation row x_t starts x_stride bytes after x_{t-1}. k elements, a multiple of
 // the weight's block size. The activation format pairs with the weight format as in
-// ggml (activation_format in runtime/matmul.cpp): q4_0/q5_0/q8_0 <- q8_0,
+// ggml (matmul_activation_type in runtime/matmul.h): q4_0/q5_0/q8_0 <- q8_0,
 // q4_1/q5_1 <- q8_1, k-quants <- q8_K, f16 <- f16, bf16 <- bf16, f32 <- f32.
 // Integer block sums are exact; float accumulation order differs per ISA (tests
 // bound the difference by gamma(k) * sum |w_i x_i|).
@@ -23,6 +23,7 @@ using VecDotFn = void (*)(int64_t k, const void* w, const void* x, size_t x_stri
 
 struct VecDotKernels {
   VecDotFn f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q4_K, q5_K, q6_K;
+  VecDotFn q2_K, q3_K;  // scalar on every ISA for now (ref/vec_dot_ref.h)
 };
 
 // The table for an ISA (capped at detected_isa()); active_isa() picks the default.

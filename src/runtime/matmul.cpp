@@ -27,6 +27,8 @@ VecDotFn kernel_for(const VecDotKernels& k, DType t) {
     case DType::kQ4_K: return k.q4_K;
     case DType::kQ5_K: return k.q5_K;
     case DType::kQ6_K: return k.q6_K;
+    case DType::kQ2_K: return k.q2_K;
+    case DType::kQ3_K: return k.q3_K;
     default: return nullptr;
   }
 }
@@ -79,7 +81,8 @@ DType matmul_activation_type(DType weight) {
     case DType::kF32: case DType::kF16: case DType::kBF16: return weight;
     case DType::kQ4_0: case DType::kQ5_0: case DType::kQ8_0: return DType::kQ8_0;
     case DType::kQ4_1: case DType::kQ5_1: return DType::kQ8_1;
-    case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K: return DType::kQ8_K;
+    case DType::kQ2_K: case DType::kQ3_K: case DType::kQ4_K: case DType::kQ5_K: case DType::kQ6_K:
+      return DType::kQ8_K;
     default: QVL_FAIL("matmul: weight type ", dtype_info(weight).name, " is not supported");
   }
 }

@@ -10,7 +10,7 @@
 namespace qvl {
 
 // The format activations are converted to for a weight dtype (ggml's vec_dot_type):
-// q4_0/q5_0/q8_0 -> q8_0, q4_1/q5_1 -> q8_1, q4_K/q5_K/q6_K -> q8_K, f16 -> f16,
+// q4_0/q5_0/q8_0 -> q8_0, q4_1/q5_1 -> q8_1, q2_K..q6_K -> q8_K, f16 -> f16,
 // bf16 -> bf16, f32 -> f32. Throws qvl::Error for a dtype matmul cannot use.
 DType matmul_activation_type(DType weight);
 bool matmul_supported(DType weight);

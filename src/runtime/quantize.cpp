@@ -24,6 +24,8 @@ QuantizeRowFn quantizer(DType t) {
     case DType::kQ5_1: return quantize_row_q5_1;
     case DType::kQ8_0: return quantize_row_q8_0;
     case DType::kQ8_1: return quantize_row_q8_1;
+    case DType::kQ2_K: return quantize_row_q2_K;
+    case DType::kQ3_K: return quantize_row_q3_K;
     case DType::kQ4_K: return quantize_row_q4_K;
     case DType::kQ5_K: return quantize_row_q5_K;
     case DType::kQ6_K: return quantize_row_q6_K;
@@ -43,6 +45,8 @@ DequantizeRowFn dequantizer(DType t) {
     case DType::kQ5_1: return dequantize_row_q5_1;
     case DType::kQ8_0: return dequantize_row_q8_0;
     case DType::kQ8_1: return dequantize_row_q8_1;
+    case DType::kQ2_K: return dequantize_row_q2_K;
+    case DType::kQ3_K: return dequantize_row_q3_K;
     case DType::kQ4_K: return dequantize_row_q4_K;
     case DType::kQ5_K: return dequantize_row_q5_K;
     case DType::kQ6_K: return dequantize_row_q6_K;

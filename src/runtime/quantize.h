@@ -10,7 +10,7 @@
 namespace qvl {
 
 // Whether quantize_row / dequantize_row handle a type (f32, f16, bf16, the legacy
-// formats, q4_K, q5_K, q6_K, q8_K; q8_1 and q8_K as activation formats).
+// formats, q2_K .. q6_K, q8_K; q8_1 and q8_K as activation formats).
 bool can_quantize(DType t);
 bool can_dequantize(DType t);
 

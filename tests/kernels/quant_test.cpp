@@ -96,6 +96,37 @@ TEST(QuantLayout, Q6_KElementPlacement) {
   EXPECT_EQ(y[0], -16.0f);
 }
 
+TEST(QuantLayout, Q2_KFieldsAndScales) {
+  BlockQ2_K b{};
+  b.d = f32_to_fp16(1.0f);
+  b.dmin = f32_to_fp16(0.5f);
+  b.scales[9] = 3 | (4 << 4);  // sub-block 9 = elements 144..159: scale 3, min 4
+  b.qs[32 + 20] = 2u << 4;     // half 1, field 2 (bits 4-5), l = 20: element 128 + 64 + 20
+  b.qs[32 + 16] = 3u << 0;     // half 1, field 0, l = 16: element 144
+  float y[256];
+  dequantize_row_q2_K(&b, y, 256);
+  EXPECT_EQ(y[144], 3.0f * 3 - 0.5f * 4);
+  EXPECT_EQ(y[145], -2.0f);
+  EXPECT_EQ(y[212], 0.0f);  // sub-block 13: scale 0, min 0, whatever the code
+  EXPECT_EQ(y[0], 0.0f);
+}
+
+TEST(QuantLayout, Q3_KHighBitsAndScales) {
+  BlockQ3_K b{};
+  b.d = f32_to_fp16(1.0f);
+  // Scale 13 (elements 208..223) = 45 -> 45 - 32 = 13: low nibble 13 in byte 5's high
+  // half, top bits 2 (45 >> 4) at bits 6-7 of byte 9. Every other scale is 0 -> -32.
+  b.scales[5] = 13 << 4;
+  b.scales[9] = 2 << 6;
+  b.qs[32 + 18] = 1u << 4;  // element 128 + 64 + 18 = 210: low bits 1
+  b.hmask[18] = 1u << 6;    // element 6*32 + 18 = 210: high bit set (no -4)
+  float y[256];
+  dequantize_row_q3_K(&b, y, 256);
+  EXPECT_EQ(y[210], 13.0f * 1);
+  EXPECT_EQ(y[211], 13.0f * -4);  // low 0, high bit clear
+  EXPECT_EQ(y[0], -32.0f * -4);
+}
+
 TEST(QuantActivations, Q8_0RoundsHalfToEvenLikeGgmlAvx) {
   std::vector<float> x(32, 0.0f);
   x[0] = 127.0f;  // amax 127 -> multiplier exactly 1
@@ -179,7 +210,8 @@ TEST_P(QuantRoundTrip, ErrorIsBounded) {
 }
 
 // Expected RMS of uniform rounding is step/sqrt(12); steps on N(0,1) blocks:
-// 8-bit amax/127 ~ 0.02, 6-bit (16-blocks) ~ 0.06, 5-bit ~ 0.13-0.2, 4-bit ~ 0.27-0.4.
+// 8-bit amax/127 ~ 0.02, 6-bit (16-blocks) ~ 0.06, 5-bit ~ 0.13-0.2, 4-bit ~ 0.27-0.4,
+// 3-bit (16-blocks, amax/4) ~ 0.45, 2-bit (range/3) ~ 1.0.
 INSTANTIATE_TEST_SUITE_P(
     AllFormats, QuantRoundTrip,
     ::testing::Values(RoundTrip{"q8_0", 32, 34, quantize_row_q8_0, dequantize_row_q8_0, 0.01},
@@ -191,7 +223,9 @@ INSTANTIATE_TEST_SUITE_P(
                       RoundTrip{"q5_K", 256, 176, quantize_row_q5_K, dequantize_row_q5_K, 0.07},
                       RoundTrip{"q4_0", 32, 18, quantize_row_q4_0, dequantize_row_q4_0, 0.14},
                       RoundTrip{"q4_1", 32, 20, quantize_row_q4_1, dequantize_row_q4_1, 0.14},
-                      RoundTrip{"q4_K", 256, 144, quantize_row_q4_K, dequantize_row_q4_K, 0.14}),
+                      RoundTrip{"q4_K", 256, 144, quantize_row_q4_K, dequantize_row_q4_K, 0.14},
+                      RoundTrip{"q3_K", 256, 110, quantize_row_q3_K, dequantize_row_q3_K, 0.25},
+                      RoundTrip{"q2_K", 256, 84, quantize_row_q2_K, dequantize_row_q2_K, 0.45}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(QuantRoundTrip, Q8PerElementBound) {

@@ -22,7 +22,7 @@ struct Format {
   const char* name;
   int block;                 // elements per weight block
   int w_bytes, x_bytes;      // bytes per block of weight / activation (per `block` elements)
-  int codes_at;              // formats with a block min: block bytes from here on are codes; else -1
+  int codes_at, codes_end;   // formats with a block min: bytes [at, end) of a block are codes; else -1
   QuantizeRowFn quant_w, quant_x;
   DequantizeRowFn deq_w, deq_x;
   VecDotFn VecDotKernels::*member;
@@ -32,27 +32,31 @@ void f32_copy(const float* x, void* y, int64_t n) { std::memcpy(y, x, n * 4); }
 void f32_copy_out(const void* x, float* y, int64_t n) { std::memcpy(y, x, n * 4); }
 
 const Format kFormats[] = {
-    {"f32", 1, 4, 4, -1, f32_copy, f32_copy, f32_copy_out, f32_copy_out, &VecDotKernels::f32},
-    {"f16", 1, 2, 2, -1, convert_f32_to_f16, convert_f32_to_f16, convert_f16_to_f32, convert_f16_to_f32,
+    {"f32", 1, 4, 4, -1, -1, f32_copy, f32_copy, f32_copy_out, f32_copy_out, &VecDotKernels::f32},
+    {"f16", 1, 2, 2, -1, -1, convert_f32_to_f16, convert_f32_to_f16, convert_f16_to_f32, convert_f16_to_f32,
      &VecDotKernels::f16},
-    {"bf16", 1, 2, 2, -1, convert_f32_to_bf16, convert_f32_to_bf16, convert_bf16_to_f32, convert_bf16_to_f32,
+    {"bf16", 1, 2, 2, -1, -1, convert_f32_to_bf16, convert_f32_to_bf16, convert_bf16_to_f32, convert_bf16_to_f32,
      &VecDotKernels::bf16},
-    {"q4_0", 32, 18, 34, -1, quantize_row_q4_0, quantize_row_q8_0, dequantize_row_q4_0, dequantize_row_q8_0,
+    {"q4_0", 32, 18, 34, -1, -1, quantize_row_q4_0, quantize_row_q8_0, dequantize_row_q4_0, dequantize_row_q8_0,
      &VecDotKernels::q4_0},
-    {"q4_1", 32, 20, 36, 4, quantize_row_q4_1, quantize_row_q8_1, dequantize_row_q4_1, dequantize_row_q8_1,
+    {"q4_1", 32, 20, 36, 4, 20, quantize_row_q4_1, quantize_row_q8_1, dequantize_row_q4_1, dequantize_row_q8_1,
      &VecDotKernels::q4_1},
-    {"q5_0", 32, 22, 34, -1, quantize_row_q5_0, quantize_row_q8_0, dequantize_row_q5_0, dequantize_row_q8_0,
+    {"q5_0", 32, 22, 34, -1, -1, quantize_row_q5_0, quantize_row_q8_0, dequantize_row_q5_0, dequantize_row_q8_0,
      &VecDotKernels::q5_0},
-    {"q5_1", 32, 24, 36, 4, quantize_row_q5_1, quantize_row_q8_1, dequantize_row_q5_1, dequantize_row_q8_1,
+    {"q5_1", 32, 24, 36, 4, 24, quantize_row_q5_1, quantize_row_q8_1, dequantize_row_q5_1, dequantize_row_q8_1,
      &VecDotKernels::q5_1},
-    {"q8_0", 32, 34, 34, -1, quantize_row_q8_0, quantize_row_q8_0, dequantize_row_q8_0, dequantize_row_q8_0,
+    {"q8_0", 32, 34, 34, -1, -1, quantize_row_q8_0, quantize_row_q8_0, dequantize_row_q8_0, dequantize_row_q8_0,
      &VecDotKernels::q8_0},
-    {"q4_K", 256, 144, 292, 16, quantize_row_q4_K, quantize_row_q8_K, dequantize_row_q4_K, dequantize_row_q8_K,
+    {"q4_K", 256, 144, 292, 16, 144, quantize_row_q4_K, quantize_row_q8_K, dequantize_row_q4_K, dequantize_row_q8_K,
      &VecDotKernels::q4_K},
-    {"q5_K", 256, 176, 292, 16, quantize_row_q5_K, quantize_row_q8_K, dequantize_row_q5_K, dequantize_row_q8_K,
+    {"q5_K", 256, 176, 292, 16, 176, quantize_row_q5_K, quantize_row_q8_K, dequantize_row_q5_K, dequantize_row_q8_K,
      &VecDotKernels::q5_K},
-    {"q6_K", 256, 210, 292, -1, quantize_row_q6_K, quantize_row_q8_K, dequantize_row_q6_K, dequantize_row_q8_K,
+    {"q6_K", 256, 210, 292, -1, -1, quantize_row_q6_K, quantize_row_q8_K, dequantize_row_q6_K, dequantize_row_q8_K,
      &VecDotKernels::q6_K},
+    {"q2_K", 256, 84, 292, 16, 80, quantize_row_q2_K, quantize_row_q8_K, dequantize_row_q2_K, dequantize_row_q8_K,
+     &VecDotKernels::q2_K},
+    {"q3_K", 256, 110, 292, -1, -1, quantize_row_q3_K, quantize_row_q8_K, dequantize_row_q3_K, dequantize_row_q8_K,
+     &VecDotKernels::q3_K},
 };
 
 std::vector<float> gaussian(int64_t n, uint32_t seed) {
@@ -87,7 +91,7 @@ std::vector<float> code0_values(const Format& f, const std::vector<uint8_t>& w, 
   std::vector<float> c0(k, 0.0f);
   if (f.codes_at < 0) return c0;
   std::vector<uint8_t> z = w;
-  for (size_t b = 0; b < z.size(); b += f.w_bytes) std::memset(&z[b + f.codes_at], 0, f.w_bytes - f.codes_at);
+  for (size_t b = 0; b < z.size(); b += f.w_bytes) std::memset(&z[b + f.codes_at], 0, f.codes_end - f.codes_at);
   f.deq_w(z.data(), c0.data(), k);
   return c0;
 }

@@ -17,8 +17,9 @@
 namespace qvl {
 namespace {
 
-const DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                              DType::kQ5_1, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+const DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
+                              DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
+                              DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
 
 std::vector<float> gaussian(int64_t n, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -179,9 +180,10 @@ TEST(Matmul, RejectsBadInput) {
   w.t.shape = {1, 48};
   EXPECT_THROW(matmul(w.t, x.data(), 1, y.data(), pool), Error);  // 48 is not a multiple of 32
   w.t.shape = {2, 32};
-  w.t.dtype = DType::kQ2_K;
+  w.t.dtype = DType::kI32;
   EXPECT_THROW(matmul(w.t, x.data(), 1, y.data(), pool), Error);  // no kernel
-  EXPECT_FALSE(matmul_supported(DType::kQ2_K));
+  EXPECT_FALSE(matmul_supported(DType::kI32));
+  EXPECT_FALSE(matmul_supported(DType::kQ8_K));
   EXPECT_TRUE(matmul_supported(DType::kQ6_K));
   EXPECT_THROW(quantize_tensor(DType::kQ4_0, x.data(), 1, 48), Error);
   EXPECT_THROW(quantize_tensor(DType::kI32, x.data(), 1, 32), Error);
@@ -211,7 +213,9 @@ TEST(Matmul, QuantizeTensorRoundTripsRows) {
     dequantize_row(dt, q.data() + 2 * row_bytes(dt, 256), back.data(), 256);
     double err = 0, norm = 0;
     for (int i = 0; i < 256; ++i) err += std::pow(back[i] - src[512 + i], 2), norm += src[512 + i] * src[512 + i];
-    EXPECT_LT(std::sqrt(err / norm), 0.15) << dtype_info(dt).name;  // 4-bit formats' error, see quant_test.cpp
+    // Bounds per format from quant_test.cpp: 2- and 3-bit formats are coarse.
+    const double bound = dt == DType::kQ2_K ? 0.45 : dt == DType::kQ3_K ? 0.25 : 0.15;
+    EXPECT_LT(std::sqrt(err / norm), bound) << dtype_info(dt).name;
   }
 }
 

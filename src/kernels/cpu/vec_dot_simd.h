@@ -22,6 +22,7 @@
 #include <cstring>
 
 #include "kernels/quant_blocks.h"
+#include "kernels/ref/vec_dot_ref.h"
 #include "kernels/vec_dot.h"
 
 namespace qvl::QVL_SIMD_NS {
@@ -377,7 +378,8 @@ template <int NX> struct KQ6_K { static void run(int64_t k, const void* w, const
 
 constexpr VecDotKernels make_table() {
   return {by_cols<KF32>,  by_cols<KF16>,  by_cols<KBF16>, by_cols<KQ4_0>, by_cols<KQ4_1>, by_cols<KQ5_0>,
-          by_cols<KQ5_1>, by_cols<KQ8_0>, by_cols<KQ4_K>, by_cols<KQ5_K>, by_cols<KQ6_K>};
+          by_cols<KQ5_1>, by_cols<KQ8_0>, by_cols<KQ4_K>, by_cols<KQ5_K>, by_cols<KQ6_K>,
+          vec_dot_q2_K_q8_K_ref, vec_dot_q3_K_q8_K_ref};
 }
 
 }  // namespace qvl::QVL_SIMD_NS

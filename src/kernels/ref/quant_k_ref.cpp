@@ -1,5 +1,5 @@
-// Scalar quantise/dequantise for the k-quant weight formats Q4_K, Q5_K, Q6_K
-// (kernels/ref). Our own scale search: min/max per sub-block refined by one
+// Scalar quantise/dequantise for the k-quant weight formats Q2_K, Q3_K, Q4_K, Q5_K,
+// Q6_K (kernels/ref). Our own scale search: min/max per sub-block refined by one
 // least-squares fit; not ggml's imatrix-aware search (layouts are ggml's exactly).
 #include <algorithm>
 #include <cmath>
@@ -140,6 +140,93 @@ void quantize_row_q6_K(const float* x, void* vy, int64_t k) {
         y[i].qh[32 * h + l] =
             static_cast<uint8_t>((q[l] >> 4) | ((q[l + 32] >> 4) << 2) | ((q[l + 64] >> 4) << 4) | ((q[l + 96] >> 4) << 6));
       }
+    }
+  }
+}
+
+void quantize_row_q2_K(const float* x, void* vy, int64_t k) {
+  auto* y = static_cast<BlockQ2_K*>(vy);
+  for (int64_t i = 0; i < k / kQK_K; ++i, x += kQK_K) {
+    float scale[16], min[16], max_scale = 0, max_min = 0;
+    for (int j = 0; j < 16; ++j) {
+      fit_scale_min(x + 16 * j, 16, 3, &scale[j], &min[j]);
+      max_scale = std::max(max_scale, scale[j]);
+      max_min = std::max(max_min, min[j]);
+    }
+    y[i].d = f32_to_fp16(max_scale / 15.0f);
+    y[i].dmin = f32_to_fp16(max_min / 15.0f);
+    const float dh = fp16_to_f32(y[i].d), dminh = fp16_to_f32(y[i].dmin);
+    std::memset(y[i].qs, 0, sizeof(y[i].qs));
+    for (int j = 0; j < 16; ++j) {
+      const int sc = dh > 0 ? std::clamp(round_half_even(scale[j] / dh), 0, 15) : 0;
+      const int m = dminh > 0 ? std::clamp(round_half_even(min[j] / dminh), 0, 15) : 0;
+      y[i].scales[j] = static_cast<uint8_t>(sc | (m << 4));
+      const float ds = dh * sc, dm = dminh * m;
+      for (int l = 0; l < 16; ++l) {
+        const int e = 16 * j + l;
+        const int q = ds > 0 ? std::clamp(round_half_even((x[e] + dm) / ds), 0, 3) : 0;
+        y[i].qs[32 * (e / 128) + e % 32] |= static_cast<uint8_t>(q << (2 * ((e % 128) / 32)));
+      }
+    }
+  }
+}
+
+void quantize_row_q3_K(const float* x, void* vy, int64_t k) {
+  auto* y = static_cast<BlockQ3_K*>(vy);
+  for (int64_t i = 0; i < k / kQK_K; ++i, x += kQK_K) {
+    // Per sub-block of 16 the largest-magnitude element maps to code -4; the scales
+    // are then 6-bit with an offset of 32, the largest mapping to -32.
+    float scale[16], big = 0;
+    for (int j = 0; j < 16; ++j) {
+      float amax = 0, max = 0;
+      for (int l = 0; l < 16; ++l)
+        if (std::fabs(x[16 * j + l]) > amax) amax = std::fabs(x[16 * j + l]), max = x[16 * j + l];
+      scale[j] = max / -4.0f;
+      if (std::fabs(scale[j]) > std::fabs(big)) big = scale[j];
+    }
+    y[i].d = f32_to_fp16(big / -32.0f);
+    const float dh = fp16_to_f32(y[i].d);
+    std::memset(y[i].hmask, 0, sizeof(y[i].hmask));
+    std::memset(y[i].qs, 0, sizeof(y[i].qs));
+    std::memset(y[i].scales, 0, sizeof(y[i].scales));
+    for (int j = 0; j < 16; ++j) {
+      const int sc = dh != 0 ? std::clamp(round_half_even(scale[j] / dh), -32, 31) : 0;
+      const int packed = sc + 32;
+      y[i].scales[j % 8] |= static_cast<uint8_t>((packed & 15) << (j < 8 ? 0 : 4));
+      y[i].scales[8 + j % 4] |= static_cast<uint8_t>((packed >> 4) << (2 * (j / 4)));
+      const float ds = dh * sc;
+      for (int l = 0; l < 16; ++l) {
+        const int e = 16 * j + l;
+        const int q = (ds != 0 ? std::clamp(round_half_even(x[e] / ds), -4, 3) : 0) + 4;
+        y[i].qs[32 * (e / 128) + e % 32] |= static_cast<uint8_t>((q & 3) << (2 * ((e % 128) / 32)));
+        if (q & 4) y[i].hmask[e % 32] |= static_cast<uint8_t>(1u << (e / 32));
+      }
+    }
+  }
+}
+
+void dequantize_row_q2_K(const void* vx, float* y, int64_t k) {
+  const auto* x = static_cast<const BlockQ2_K*>(vx);
+  for (int64_t i = 0; i < k / kQK_K; ++i, y += kQK_K) {
+    const float d = fp16_to_f32(x[i].d), dmin = fp16_to_f32(x[i].dmin);
+    for (int e = 0; e < kQK_K; ++e) {
+      const uint8_t sc = x[i].scales[e / 16];
+      const int q = (x[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+      y[e] = d * (sc & 15) * q - dmin * (sc >> 4);
+    }
+  }
+}
+
+void dequantize_row_q3_K(const void* vx, float* y, int64_t k) {
+  const auto* x = static_cast<const BlockQ3_K*>(vx);
+  for (int64_t i = 0; i < k / kQK_K; ++i, y += kQK_K) {
+    const float d = fp16_to_f32(x[i].d);
+    uint8_t sc[16];
+    unpack_scales_q3_K(x[i].scales, sc);
+    for (int e = 0; e < kQK_K; ++e) {
+      const int low = (x[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+      const int high = (x[i].hmask[e % 32] >> (e / 32)) & 1;
+      y[e] = d * (sc[e / 16] - 32) * (low - (high ? 0 : 4));
     }
   }
 }

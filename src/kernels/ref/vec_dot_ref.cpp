@@ -5,6 +5,7 @@
 
 #include "base/fp16.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/ref/vec_dot_ref.h"
 #include "kernels/vec_dot.h"
 
 namespace qvl {
@@ -166,6 +167,50 @@ float dot_q6_K(int64_t k, const void* vw, const void* vx) {
   return s;
 }
 
+// Q2_K: sum_j d*sc_j*dot_j - dmin*m_j*bsum_j over 16 sub-blocks of 16 (2-bit codes).
+float dot_q2_K(int64_t k, const void* vw, const void* vx) {
+  const auto* w = static_cast<const BlockQ2_K*>(vw);
+  const auto* x = static_cast<const BlockQ8_K*>(vx);
+  float s = 0;
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    int isum = 0, msum = 0;
+    for (int e = 0; e < kQK_K; e += 16) {
+      int sub = 0;
+      for (int l = 0; l < 16; ++l) {
+        const int q = (w[i].qs[32 * ((e + l) / 128) + (e + l) % 32] >> (2 * (((e + l) % 128) / 32))) & 3;
+        sub += q * x[i].qs[e + l];
+      }
+      isum += (w[i].scales[e / 16] & 15) * sub;
+      msum += (w[i].scales[e / 16] >> 4) * x[i].bsums[e / 16];
+    }
+    s += x[i].d * fp16_to_f32(w[i].d) * static_cast<float>(isum) - x[i].d * fp16_to_f32(w[i].dmin) * static_cast<float>(msum);
+  }
+  return s;
+}
+
+// Q3_K: d * sum_j (sc_j - 32) * dot_j with signed 3-bit codes.
+float dot_q3_K(int64_t k, const void* vw, const void* vx) {
+  const auto* w = static_cast<const BlockQ3_K*>(vw);
+  const auto* x = static_cast<const BlockQ8_K*>(vx);
+  float s = 0;
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    uint8_t sc[16];
+    unpack_scales_q3_K(w[i].scales, sc);
+    int isum = 0;
+    for (int e = 0; e < kQK_K; e += 16) {
+      int sub = 0;
+      for (int l = e; l < e + 16; ++l) {
+        const int low = (w[i].qs[32 * (l / 128) + l % 32] >> (2 * ((l % 128) / 32))) & 3;
+        const int high = (w[i].hmask[l % 32] >> (l / 32)) & 1;
+        sub += (low - (high ? 0 : 4)) * x[i].qs[l];
+      }
+      isum += (sc[e / 16] - 32) * sub;
+    }
+    s += fp16_to_f32(w[i].d) * x[i].d * static_cast<float>(isum);
+  }
+  return s;
+}
+
 template <float (*Dot)(int64_t, const void*, const void*)>
 void cols(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out, size_t out_stride) {
   each_col(k, w, x, x_stride, n_x, out, out_stride, Dot);
@@ -173,9 +218,16 @@ void cols(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, flo
 
 }  // namespace
 
+void vec_dot_q2_K_q8_K_ref(int64_t k, const void* w, const void* x, size_t xs, int n_x, float* out, size_t os) {
+  cols<dot_q2_K>(k, w, x, xs, n_x, out, os);
+}
+void vec_dot_q3_K_q8_K_ref(int64_t k, const void* w, const void* x, size_t xs, int n_x, float* out, size_t os) {
+  cols<dot_q3_K>(k, w, x, xs, n_x, out, os);
+}
+
 const VecDotKernels kVecDotRef = {
     cols<dot_f32>,  cols<dot_f16>,  cols<dot_bf16>, cols<dot_q4_0>, cols<dot_q4_1>, cols<dot_q5_0>,
-    cols<dot_q5_1>, cols<dot_q8_0>, cols<dot_q4_K>, cols<dot_q5_K>, cols<dot_q6_K>,
+    cols<dot_q5_1>, cols<dot_q8_0>, cols<dot_q4_K>, cols<dot_q5_K>, cols<dot_q6_K>, cols<dot_q2_K>, cols<dot_q3_K>,
 };
 
 }  // namespace qvl
