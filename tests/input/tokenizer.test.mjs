@@ -124,3 +124,26 @@ test('--chat renders the chat template of the model files (as @huggingface/jinja
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// The vocabulary as `qvl make-test-model` writes it into a GGUF (add_tokenizer_to_gguf,
+// padded to the embedding rows): llama.cpp and qvl read the same ids from that file.
+test('a GGUF written by qvl make-test-model tokenizes the same in qvl and llama.cpp', { skip: !qvl && 'QVL_BIN not set' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-tokgguf-'));
+  const gguf = path.join(dir, 'tiny.gguf');
+  const mk = spawnSync(qvl, ['make-test-model', '--arch', 'qwen3', '--shape', 'tiny', '--format', 'gguf', '--seed', '1',
+    '--tokenizer', kTokenizerJson, '--out', gguf]);
+  assert.equal(mk.status, 0, mk.stderr.toString());
+  const corpus = makeCorpus().filter((e, i) => i % 5 === 0);
+  const ids = runQvl(gguf, corpus.map((e) => JSON.stringify(e.bytes ? { hex: e.bytes.toString('hex') } : e.text)));
+  const llama = await loadLlama(gguf);
+  let equal = 0;
+  for (let i = 0; i < corpus.length; i++) {
+    const text = corpus[i].bytes ? decodeBytes(corpus[i].bytes) : corpus[i].text;
+    const want = llama.encode(text.normalize('NFC'));
+    assert.ok(same(ids[i], want), show(corpus[i], ids[i], want));
+    equal++;
+  }
+  llama.dispose();
+  assert.equal(equal, corpus.length);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
