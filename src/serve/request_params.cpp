@@ -163,6 +163,7 @@ GenerationRequest make_generation(const RequestParams& p, const Profile& prof, c
   g.stop_tokens = cp.stop_ids;
   g.stop_strings = p.stop;
 
+  *budget = Budget{};
   budget->max_tokens = g.max_tokens;
   ThinkingControl& t = g.thinking;
   t.think_start_id = cp.think_start;
