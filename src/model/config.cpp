@@ -47,6 +47,10 @@ void TextConfig::validate() const {
 TextConfig text_config_from_gguf(const GgufFile& f) {
   TextConfig c;
   c.architecture = f.get("general.architecture").as_string();
+  QVL_CHECK(c.architecture == "qwen3" || c.architecture == "qwen3moe" || c.architecture == "qwen3vl" ||
+                c.architecture == "qwen3vlmoe",
+            f.path(), ": unsupported architecture '", c.architecture,
+            "' (expected qwen3, qwen3moe, qwen3vl or qwen3vlmoe)");
   const std::string a = c.architecture + ".";
   auto get_int = [&](const std::string& k, int64_t def, bool required) -> int64_t {
     const GgufValue* v = f.find(a + k);

@@ -17,6 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Output projections of the residual branches (o_proj, down) get this gain over
+// 1/sqrt(fan_in); see test_model_weights.cpp for why.
+constexpr float kBranchGain = 6.0f;
+
 // One generated tensor: GGUF name, shape outermost first, F32 values.
 struct Gen {
   std::string name;
@@ -43,19 +47,19 @@ void generate(const TextConfig& c, uint64_t seed, const std::function<void(Gen&&
     mk(p + "attn_v.weight", {kv, H}, Gen::kMatrix, 1.0f / std::sqrt(float(H)));
     mk(p + "attn_q_norm.weight", {d}, Gen::kNorm, 0.1f, 1.0f);
     mk(p + "attn_k_norm.weight", {d}, Gen::kNorm, 0.1f, 1.0f);
-    mk(p + "attn_output.weight", {H, q}, Gen::kMatrix, 0.5f / std::sqrt(float(q)));
+    mk(p + "attn_output.weight", {H, q}, Gen::kMatrix, kBranchGain / std::sqrt(float(q)));
     mk(p + "ffn_norm.weight", {H}, Gen::kNorm, 0.1f, 1.0f);
     if (c.is_moe()) {
       const int64_t E = c.num_experts, I = c.moe_intermediate_size;
       mk(p + "ffn_gate_inp.weight", {E, H}, Gen::kRouter, 1.0f / std::sqrt(float(H)));
       mk(p + "ffn_gate_exps.weight", {E, I, H}, Gen::kMatrix, 1.0f / std::sqrt(float(H)));
       mk(p + "ffn_up_exps.weight", {E, I, H}, Gen::kMatrix, 1.0f / std::sqrt(float(H)));
-      mk(p + "ffn_down_exps.weight", {E, H, I}, Gen::kMatrix, 0.5f / std::sqrt(float(I)));
+      mk(p + "ffn_down_exps.weight", {E, H, I}, Gen::kMatrix, kBranchGain / std::sqrt(float(I)));
     } else {
       const int64_t I = c.intermediate_size;
       mk(p + "ffn_gate.weight", {I, H}, Gen::kMatrix, 1.0f / std::sqrt(float(H)));
       mk(p + "ffn_up.weight", {I, H}, Gen::kMatrix, 1.0f / std::sqrt(float(H)));
-      mk(p + "ffn_down.weight", {H, I}, Gen::kMatrix, 0.5f / std::sqrt(float(I)));
+      mk(p + "ffn_down.weight", {H, I}, Gen::kMatrix, kBranchGain / std::sqrt(float(I)));
     }
   }
   mk("output_norm.weight", {H}, Gen::kNorm, 0.1f, 1.0f);

@@ -2,8 +2,10 @@
 // Why these scales: the final RMSNorm gives the LM head unit-RMS inputs, so logits
 // have std ≈ sigma_out·sqrt(H); sigma_out = 4/sqrt(H) gives a logit std near 4, so
 // greedy argmax is a clear winner rather than a near-tie (meaningful parity tests).
-// Residual branches (o_proj, down) use 0.5/sqrt(fan_in) so the token's own embedding
-// still shows through after a few layers and outputs depend on the prompt.
+// With tied embeddings the input token's own row would then win every step (its
+// logit is |e|²/rms(x) = 16/rms(x)), so the residual branches (o_proj, down) use a
+// gain of 6/sqrt(fan_in): their outputs (RMS ~8) swamp the 0.25-RMS embedding and
+// the self-logit drops to ~2, inside the spread of the others.
 #include <cmath>
 #include <cstring>
 
