@@ -1,8 +1,7 @@
 // vec_dot table for AVX-512 F/BW/VL/DQ/VNNI (kernels/cpu). The shared bodies in
-// vec_dot_simd.h give every format (VNNI dots, 16-lane floats); the hottest weight
-// formats q8_0, q4_0, q6_K and the other legacy ones get 512-bit kernels here that
-// handle 64 codes per instruction (a 512-bit q4_K measured slower than the shared 256-bit one for decode
-// on Zen 5, so it was dropped). Exact integer sums as in the reference; see vec_dot_test.
+// vec_dot_simd.h give every format (VNNI dots, 16-lane floats); the legacy formats
+// and q4_K/q5_K/q6_K get 512-bit kernels here that take 64 codes per instruction
+// (q2_K/q3_K stay scalar). Exact integer sums as in the reference; see vec_dot_test.
 #define QVL_SIMD_NS avx512
 #include "kernels/cpu/vec_dot_simd.h"
 
@@ -107,6 +106,60 @@ void dot_pairs_q8_1(int64_t k, const void* vw, const void* x, size_t xs, float* 
   }
 }
 
+// Q4_K/Q5_K: chunk c's 32 bytes give sub-blocks 2c (low nibbles) and 2c+1 (high),
+// which line up with 64 contiguous activation codes. maddubs + madd by the i16
+// scales keeps everything in exact int32 (bounds as in vec_dot_simd.h's scaled_dot).
+template <int NX, int kBits, typename Block>
+void dot_qk_min_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
+  const auto* w = static_cast<const Block*>(vw);
+  const BlockQ8_K* xb[NX];
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_K>(x, xs, t);
+  __m512 acc[NX];
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps();
+  const __m256i m4 = _mm256_set1_epi8(15);
+  // i16 lanes 0-15 take sub-block 2c's scale, lanes 16-31 sub-block 2c+1's.
+  const __m512i halves = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(1), 1);
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    uint8_t sc[8], mn[8];
+    unpack_scales_mins_k4(w[i].scales, sc, mn);
+    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn));
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    const __m512i sc16 =
+        _mm512_cvtepu8_epi16(_mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc))));
+    [[maybe_unused]] __m256i hbits;
+    if constexpr (kBits == 5) hbits = load256(reinterpret_cast<const BlockQ5_K*>(&w[i])->qh);
+    __m512i q[4], s[4];
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) {
+      const __m256i raw = load256(w[i].qs + 32 * c);
+      __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+      if constexpr (kBits == 5) {  // bit 2c of qh[l] tops the low half, bit 2c+1 the high
+        const __m256i one = _mm256_set1_epi8(1);
+        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * c), one), 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hbits, 2 * c + 1), one), 4));
+      }
+      q[c] = join(lo, hi);
+      s[c] = _mm512_permutexvar_epi16(_mm512_add_epi16(halves, _mm512_set1_epi16(2 * c)), sc16);
+    }
+    const float dw = h2f(w[i].d), dminw = h2f(w[i].dmin);
+#pragma GCC unroll 8
+    for (int t = 0; t < NX; ++t) {
+      __m512i isum = _mm512_setzero_si512();
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c)
+        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(q[c], load512(xb[t][i].qs + 64 * c)), s[c]));
+      const __m256i msum = _mm256_madd_epi16(load256(xb[t][i].bsums), mins16);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(dw * xb[t][i].d), acc[t]);
+      acc[t] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(msum)), _mm512_set1_ps(-dminw * xb[t][i].d),
+                               acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]);
+}
+
 // Q6_K: per half, 64 bytes of ql and 32 of qh give codes for elements 0-63 and
 // 64-127 as two zmm; the -32 offset comes out through the bsums.
 template <int NX>
@@ -161,6 +214,8 @@ template <int NX> struct ZQ8_0 { static void run(int64_t k, const void* w, const
 template <int NX> struct ZQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
 template <int NX> struct ZQ4_1 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_1<NX, BlockQ4_1>(k, w, x, xs, o, os, decode_q4_1); } };
 template <int NX> struct ZQ5_1 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_1<NX, BlockQ5_1>(k, w, x, xs, o, os, decode_q5_1); } };
+template <int NX> struct ZQ4_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_qk_min_zmm<NX, 4, BlockQ4_K>(k, w, x, xs, o, os); } };
+template <int NX> struct ZQ5_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_qk_min_zmm<NX, 5, BlockQ5_K>(k, w, x, xs, o, os); } };
 template <int NX> struct ZQ6_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_q6_K_zmm<NX>(k, w, x, xs, o, os); } };
 
 constexpr VecDotKernels make_table_avx512() {
@@ -171,6 +226,8 @@ constexpr VecDotKernels make_table_avx512() {
   t.q4_1 = by_cols<ZQ4_1>;
   t.q5_1 = by_cols<ZQ5_1>;
   t.q6_K = by_cols<ZQ6_K>;
+  t.q4_K = by_cols<ZQ4_K>;
+  t.q5_K = by_cols<ZQ5_K>;
   return t;
 }
 
