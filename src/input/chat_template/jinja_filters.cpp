@@ -70,8 +70,10 @@ Value Interpreter::apply_named_filter(const Value& v, const std::string& name, c
   if (v.is_array_like()) {
     const auto& a = *v.array;
     if (name == "list") return v;
-    if (name == "first") return a.empty() ? Value::undefined() : a.front();
-    if (name == "last") return a.empty() ? Value::undefined() : a.back();
+    // The reference yields a raw JS undefined here, which breaks whatever uses it.
+    if ((name == "first" || name == "last") && a.empty()) QVL_FAIL("chat template: '", name, "' of an empty list");
+    if (name == "first") return a.front();
+    if (name == "last") return a.back();
     if (name == "length") return Value::of_int(static_cast<double>(a.size()));
     if (name == "reverse") return Value::of_array(std::vector<Value>(a.rbegin(), a.rend()));
     if (name == "sort") {
