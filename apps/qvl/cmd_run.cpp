@@ -136,7 +136,6 @@ PromptInput attach_images(const Model& m, const PromptInput& text, const Args& a
   const std::string compat = a.get("vision-compat", "hf");
   QVL_CHECK(compat == "hf" || compat == "llama", "--vision-compat expects hf or llama, got '", compat, "'");
   if (compat == "llama") {
-    vm->options().pos_embed = PosEmbedInterp::kGgmlBilinearAA;
     vm->options().merger_gelu_tanh = true;
     budget = llama_cpp_budget();
   }

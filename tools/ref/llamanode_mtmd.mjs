@@ -6,9 +6,14 @@
 // usage: node tools/ref/llamanode_mtmd.mjs --model M.gguf --mmproj P.gguf
 //          --prompt TEXT (each "<__media__>" takes the next --image) --image F [--image F ...]
 //          [--n 32] [--threads 2] [--ctx 4096]
-// Output (stdout, one JSON line):
-//   {"n_prompt": N, "prompt_tokens": [...], "pieces": ["..", ...], "text": "..."}
-// n_prompt counts the image tokens as llama.cpp's mtmd lays them out.
+//        node tools/ref/llamanode_mtmd.mjs --model M.gguf --mmproj P.gguf --jobs J.json
+// J.json: [{"prompt": TEXT, "images": [F, ...], "n": 32}, ...], run in order in one
+// process (the mmproj loads and warms up once).
+// Output (stdout, one JSON line per job, after llama.cpp's own log lines):
+//   {"job": i, "prompt_tokens": [...], "pieces": ["..", ...], "text": "..."}
+// prompt_tokens has -1 for each rotary position an image takes (not per token);
+// set MTMD_DEBUG_EMBEDDINGS=1 to get mtmd's "Shape: [n_embd, n_tokens]" on stderr.
+import fs from "node:fs";
 import process from "node:process";
 import { loadModel } from "@fugood/llama.node";
 
@@ -29,9 +34,14 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--n") opt.n = Number(next());
   else if (a === "--threads") opt.threads = Number(next());
   else if (a === "--ctx") opt.ctx = Number(next());
+  else if (a === "--jobs") opt.jobs = next();
   else fail(`unknown argument '${a}'`);
 }
-if (!opt.model || !opt.mmproj || opt.prompt === undefined) fail("--model, --mmproj and --prompt are required");
+if (!opt.model || !opt.mmproj || (opt.prompt === undefined) === (opt.jobs === undefined))
+  fail("--model, --mmproj and one of --prompt / --jobs are required");
+const jobs = opt.jobs
+  ? JSON.parse(fs.readFileSync(opt.jobs, "utf8"))
+  : [{ prompt: opt.prompt, images: opt.images, n: opt.n }];
 
 const ctx = await loadModel({
   model: opt.model,
@@ -44,30 +54,25 @@ const ctx = await loadModel({
 });
 try {
   if (!(await ctx.initMultimodal({ path: opt.mmproj, use_gpu: false }))) fail(`cannot load mmproj ${opt.mmproj}`);
-  const tok = await ctx.tokenize(opt.prompt, { media_paths: opt.images });
-  const pieces = [];
-  const res = await ctx.completion(
-    {
-      prompt: opt.prompt,
-      media_paths: opt.images,
-      n_predict: opt.n,
-      temperature: 0,
-      top_k: 1,
-      seed: 0,
-      ignore_eos: true,
-    },
-    (t) => pieces.push(t.token),
-  );
-  process.stdout.write(
-    JSON.stringify({
-      n_prompt: res.tokens_evaluated,
-      prompt_tokens: Array.from(tok.tokens),
-      chunk_pos: tok.chunk_pos,
-      chunk_pos_media: tok.chunk_pos_media,
-      pieces,
-      text: res.text,
-    }) + "\n",
-  );
+  for (const [i, job] of jobs.entries()) {
+    const tok = await ctx.tokenize(job.prompt, { media_paths: job.images });
+    const pieces = [];
+    const res = await ctx.completion(
+      {
+        prompt: job.prompt,
+        media_paths: job.images,
+        n_predict: job.n ?? opt.n,
+        temperature: 0,
+        top_k: 1,
+        seed: 0,
+        ignore_eos: true,
+      },
+      (t) => pieces.push(t.token),
+    );
+    process.stdout.write(
+      JSON.stringify({ job: i, prompt_tokens: Array.from(tok.tokens), pieces, text: res.text }) + "\n",
+    );
+  }
 } finally {
   await ctx.release();
 }
