@@ -314,7 +314,13 @@ void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Re
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
   res.set_chunked_content_provider("text/event-stream", [run](size_t, httplib::DataSink& sink) {
-    if (!stream_all(*run, sink)) {
+    bool ok = false;
+    try {
+      ok = stream_all(*run, sink);
+    } catch (const std::exception& e) {  // headers are gone: all we can do is end the stream
+      log_error(run->r.id, ": stream failed: ", e.what());
+    }
+    if (!ok) {
       log_info(run->r.id, ": client disconnected, generation cancelled");
       run->job.cancel();
       return false;

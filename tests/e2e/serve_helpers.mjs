@@ -5,6 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 export const QVL_BIN = process.env.QVL_BIN || path.resolve('build/bin/qvl');
 const MODEL_DIR = path.join(os.tmpdir(), 'qvl-e2e-serve-models');
@@ -34,6 +35,47 @@ export function pairModels() {
     thinking: makeModel('qwen3vl-tiny-thinking.gguf',
       ['--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf', '--template', 'thinking', '--seed', '3']),
   };
+}
+
+// A Qwen3-VL instruct model with its vision mmproj (for image requests).
+export function visionModels() {
+  const mmproj = path.join(MODEL_DIR, 'qwen3vl-tiny-mmproj.gguf');
+  const model = makeModel('qwen3vl-tiny-instruct-v.gguf',
+    ['--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf', '--template', 'instruct', '--seed', '4',
+      '--mmproj-out', mmproj]);
+  return { model, mmproj };
+}
+
+// A data: URL of a w x h RGB PNG with a colour gradient (zlib-compressed rows, filter 0).
+export function pngDataUrl(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2;  // 8-bit RGB
+  const raw = Buffer.alloc(h * (1 + 3 * w));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const o = y * (1 + 3 * w) + 1 + 3 * x;
+      raw[o] = (x * 255) / w; raw[o + 1] = (y * 255) / h; raw[o + 2] = 128;
+    }
+  const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return 'data:image/png;base64,' + png.toString('base64');
 }
 
 // Starts `qvl serve ARGS --port 0`; resolves to {url, proc, log(), stop()} once /health is 200.

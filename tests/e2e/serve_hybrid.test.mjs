@@ -228,6 +228,26 @@ test('a client that disconnects cancels its generation', async () => {
   assert.equal(data.choices.length, 1);
 });
 
+test('a non-streaming client that disconnects cancels too', async () => {
+  const ctl = new AbortController();
+  const before = (srv.log().match(/client disconnected/g) || []).length;
+  const pending = fetch(srv.url + '/v1/chat/completions', { method: 'POST', signal: ctl.signal,
+    headers: { 'Content-Type': 'application/json', ...auth },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 900,
+      logit_bias: { 151645: -100, 151643: -100 } }) }).catch(() => null);
+  await new Promise((res) => setTimeout(res, 300));
+  ctl.abort();
+  await pending;
+  const t0 = Date.now();
+  for (;;) {
+    const m = await (await fetch(srv.url + '/metrics')).text();
+    const n = (srv.log().match(/client disconnected/g) || []).length;
+    if (/qvl_requests_running 0\b/.test(m) && n > before) break;
+    assert.ok(Date.now() - t0 < 5000, 'generation still running 5 s after the disconnect');
+    await new Promise((res) => setTimeout(res, 50));
+  }
+});
+
 test('GET /metrics and /health', async () => {
   const m = await (await fetch(srv.url + '/metrics')).text();
   assert.match(m, /qvl_requests_total\{endpoint="\/v1\/chat\/completions",mode="thinking",status="200"\} \d+/);

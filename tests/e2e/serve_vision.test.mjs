@@ -1,0 +1,54 @@
+// End-to-end: image parts through `qvl serve --mmproj` (random-weight Qwen3-VL
+// + vision tower): the image expands into vision tokens in the prompt, the
+// model advertises the image modality, the router's has-image rule fires, and
+// bad images are 400s that leave the server serving.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { visionModels, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
+
+let srv, client;
+before(async () => {
+  const m = visionModels();
+  srv = await startServer(['--model', m.model, '--mmproj', m.mmproj, '--name', 'vl', '--ctx', '1024']);
+  client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'unused', maxRetries: 0 });
+});
+after(async () => { await srv?.stop(); });
+
+const withImage = (text, url) => [{ role: 'user', content: [
+  { type: 'image_url', image_url: { url } }, { type: 'text', text }] }];
+
+test('an image becomes vision tokens and the request succeeds', async () => {
+  const models = [];
+  for await (const m of client.models.list()) models.push(m);
+  assert.deepEqual(models.find((m) => m.id === 'vl').input_modalities, ['text', 'image']);
+  const textOnly = await client.chat.completions.create({ model: 'vl', max_tokens: 2, temperature: 0,
+    messages: [{ role: 'user', content: 'Describe this.' }] });
+  const r = await client.chat.completions.create({ model: 'vl', max_tokens: 2, temperature: 0,
+    messages: withImage('Describe this.', pngDataUrl(64, 64)) });
+  assert.equal(r.choices.length, 1);
+  // 64x64 is scaled up to the 65536-pixel minimum: 256x256 -> 16x16 patches -> 64 merged tokens,
+  // plus the vision start/end markers.
+  assert.equal(r.usage.prompt_tokens - textOnly.usage.prompt_tokens, 64 + 2);
+});
+
+test('the router sees the image: tap/click on a screenshot is a GUI-agent task', async () => {
+  const r = await client.chat.completions.create({ model: 'vl', max_tokens: 1, temperature: 0,
+    messages: withImage('Tap the settings icon on this screen', pngDataUrl(32, 32)) });
+  // A lone instruct checkpoint runs instruct whatever the router says, and says so.
+  assert.equal(r.reasoning_mode.rule, 'gui-agent');
+  assert.equal(r.reasoning_mode.mode, 'instruct');
+  assert.match(r.reasoning_mode.note, /only instruct/);
+});
+
+test('bad images are 400s and the server keeps serving', async () => {
+  for (const url of ['https://example.com/cat.png', 'data:image/png;base64,@@@@', 'data:image/png;base64,aGVsbG8=']) {
+    const r = await postJson(srv.url + '/v1/chat/completions',
+      { model: 'vl', max_tokens: 1, messages: withImage('hi', url) });
+    assert.equal(r.status, 400, `${url}: ${r.text}`);
+    assert.ok(r.json.error.message);
+  }
+  const ok = await client.chat.completions.create({ model: 'vl', max_tokens: 1,
+    messages: withImage('hi', pngDataUrl(32, 32)) });
+  assert.equal(ok.choices.length, 1);
+});
