@@ -12,7 +12,7 @@
 namespace qvl::jinja {
 namespace {
 
-constexpr double kMaxRange = 1e7;
+constexpr double kMaxRange = 1e5;  // items; templates index messages, never more
 
 Value fn(const char* name, NativeFn f) { return Value::of_function(name, std::move(f)); }
 

@@ -11,7 +11,7 @@
 namespace qvl::jinja {
 namespace {
 
-constexpr size_t kMaxWork = 20'000'000;       // loop iterations + calls per render
+constexpr size_t kMaxWork = 2'000'000;        // loop iterations + calls + range items per render
 constexpr size_t kMaxString = 64u << 20;      // bytes in any one string
 constexpr int kMaxCallDepth = 200;
 
@@ -428,11 +428,11 @@ Value Interpreter::eval_for(const Node& n, const EnvPtr& env) {
   if (!iterable.is_array_like() && !iterable.is_object_like()) {
     QVL_FAIL("chat template: cannot loop over ", kind_name(iterable.kind));
   }
-  std::vector<Value> all;
+  // Loop over the list itself (no copy); a mapping loops over its keys.
+  std::shared_ptr<std::vector<Value>> all = iterable.array;
   if (iterable.is_object_like()) {
-    for (const auto& kv : iterable.object->items) all.push_back(Value::of_string(kv.first));
-  } else {
-    all = *iterable.array;
+    all = std::make_shared<std::vector<Value>>();
+    for (const auto& kv : iterable.object->items) all->push_back(Value::of_string(kv.first));
   }
   const Node& var = *n.kids[0];
   auto assign = [&](const EnvPtr& s, const Value& item) {
@@ -445,8 +445,8 @@ Value Interpreter::eval_for(const Node& n, const EnvPtr& env) {
       s->set(var.args[j]->text, (*item.array)[j]);
     }
   };
-  std::vector<Value> items;
-  for (const Value& item : all) {
+  auto filtered = std::make_shared<std::vector<Value>>();
+  for (const Value& item : *all) {
     charge();
     if (var.type == NodeType::kTuple) {
       if (item.kind != Kind::kArray) QVL_FAIL("chat template: cannot unpack ", kind_name(item.kind), " in for loop");
@@ -457,10 +457,10 @@ Value Interpreter::eval_for(const Node& n, const EnvPtr& env) {
     if (test) {
       auto loop_scope = std::make_shared<Env>(scope);
       assign(loop_scope, item);
-      if (!truthy(eval(*test, loop_scope))) continue;
+      if (truthy(eval(*test, loop_scope))) filtered->push_back(item);
     }
-    items.push_back(item);
   }
+  const std::vector<Value>& items = test ? *filtered : *all;
   std::string out;
   bool no_iteration = true;
   double len = static_cast<double>(items.size());

@@ -146,7 +146,17 @@ const char* kind_name(Kind k) {
   return kNames[static_cast<int>(k)];
 }
 
-Value from_json(const nlohmann::ordered_json& j) {
+namespace {
+constexpr int kMaxNesting = 256;  // bounds recursion on hostile input and cyclic namespaces
+
+Value from_json_at(const nlohmann::ordered_json& j, int depth);
+}  // namespace
+
+Value from_json(const nlohmann::ordered_json& j) { return from_json_at(j, 0); }
+
+namespace {
+Value from_json_at(const nlohmann::ordered_json& j, int depth) {
+  if (depth > kMaxNesting) QVL_FAIL("chat template: context nested deeper than ", kMaxNesting, " levels");
   switch (j.type()) {
     case nlohmann::ordered_json::value_t::null: return Value::null();
     case nlohmann::ordered_json::value_t::boolean: return Value::of_bool(j.get<bool>());
@@ -157,7 +167,7 @@ Value from_json(const nlohmann::ordered_json& j) {
     case nlohmann::ordered_json::value_t::array: {
       std::vector<Value> items;
       items.reserve(j.size());
-      for (const auto& e : j) items.push_back(from_json(e));
+      for (const auto& e : j) items.push_back(from_json_at(e, depth + 1));
       return Value::of_array(std::move(items));
     }
     case nlohmann::ordered_json::value_t::object: {
@@ -166,17 +176,18 @@ Value from_json(const nlohmann::ordered_json& j) {
       for (auto it = j.begin(); it != j.end(); ++it) {
         double idx = 0;
         if (array_index_key(it.key(), idx)) index_keys.emplace_back(idx, it.key());
-        else rest.items.emplace_back(it.key(), from_json(it.value()));
+        else rest.items.emplace_back(it.key(), from_json_at(it.value(), depth + 1));
       }
       std::sort(index_keys.begin(), index_keys.end());
       ObjectMap m;
-      for (const auto& [idx, key] : index_keys) m.items.emplace_back(key, from_json(j.at(key)));
+      for (const auto& [idx, key] : index_keys) m.items.emplace_back(key, from_json_at(j.at(key), depth + 1));
       for (auto& kv : rest.items) m.items.push_back(std::move(kv));
       return Value::of_object(std::move(m));
     }
     default: QVL_FAIL("chat template: unsupported JSON value in context (binary data)");
   }
 }
+}  // namespace
 
 bool truthy(const Value& v) {
   switch (v.kind) {
@@ -226,6 +237,7 @@ std::string js_string(const Value& v) {
 }
 
 std::string to_json(const Value& v, const JsonOptions& opt, bool undefined_to_null, int depth) {
+  if (depth > kMaxNesting) QVL_FAIL("chat template: value nested deeper than ", kMaxNesting, " levels (cyclic?)");
   std::string item_sep = opt.has_separators ? opt.item_sep : opt.indent ? "," : ", ";
   std::string key_sep = opt.has_separators ? opt.key_sep : ": ";
   switch (v.kind) {
