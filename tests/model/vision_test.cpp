@@ -192,6 +192,36 @@ Image gradient(int w, int h, int seed) {
   return img;
 }
 
+TEST(VisionPosEmbed, InterpolationModes) {
+  const int64_t side = 6, hv = 3;
+  std::vector<float> table(side * side * hv);
+  for (size_t i = 0; i < table.size(); ++i) table[i] = std::sin(0.37 * i) * 3;
+  for (auto mode : {PosEmbedInterp::kHfLinspace, PosEmbedInterp::kGgmlBilinearAA}) {
+    EXPECT_EQ(interpolate_pos_embed(table, side, hv, side, side, mode), table);  // same grid: the table itself
+  }
+  // HF linspace: corners map to corners (align_corners), e.g. a 3x4 grid's last row/col = table's last.
+  auto hf = interpolate_pos_embed(table, side, hv, 3, 4, PosEmbedInterp::kHfLinspace);
+  for (int e = 0; e < hv; ++e) EXPECT_NEAR(hf[(2 * 4 + 3) * hv + e], table[(5 * side + 5) * hv + e], 1e-6);
+  // ggml antialias, 2x upsampling: half-pixel bilinear, output (1, 1) sits at source (0.25, 0.25).
+  auto aa = interpolate_pos_embed(table, side, hv, 12, 12, PosEmbedInterp::kGgmlBilinearAA);
+  for (int e = 0; e < hv; ++e) {
+    auto P = [&](int r, int c) { return double(table[(r * side + c) * hv + e]); };
+    const double want = 0.75 * 0.75 * P(0, 0) + 0.75 * 0.25 * (P(0, 1) + P(1, 0)) + 0.25 * 0.25 * P(1, 1);
+    EXPECT_NEAR(aa[(1 * 12 + 1) * hv + e], want, 1e-5);
+  }
+  // 2x downsampling averages a 4x4 triangle window: output (0, 0) centres on source (1, 1).
+  auto down = interpolate_pos_embed(table, side, hv, 3, 3, PosEmbedInterp::kGgmlBilinearAA);
+  for (int e = 0; e < hv; ++e) {
+    double num = 0, den = 0;
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c) {
+        const double w = (1 - std::fabs(r + 0.5 - 1.0) / 2) * (1 - std::fabs(c + 0.5 - 1.0) / 2);
+        num += w * table[(r * side + c) * hv + e], den += w;
+      }
+    EXPECT_NEAR(down[e], num / den, 1e-5);
+  }
+}
+
 class VisionTiny : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
