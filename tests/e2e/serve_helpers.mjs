@@ -8,7 +8,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 export const QVL_BIN = process.env.QVL_BIN || path.resolve('build/bin/qvl');
-const MODEL_DIR = path.join(os.tmpdir(), 'qvl-e2e-serve-models');
+// Keyed by the binary, so a rebuilt qvl (maybe writing different test models) starts afresh.
+const binStat = fs.statSync(QVL_BIN);
+const MODEL_DIR = path.join(os.tmpdir(), `qvl-e2e-serve-models-${Math.floor(binStat.mtimeMs)}-${binStat.size}`);
+for (const d of fs.readdirSync(os.tmpdir()))
+  if (d.startsWith('qvl-e2e-serve-models') && path.join(os.tmpdir(), d) !== MODEL_DIR)
+    fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
 
 function makeModel(file, args) {
   fs.mkdirSync(MODEL_DIR, { recursive: true });

@@ -5,23 +5,43 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { pairModels, startServer, tokenId } from './serve_helpers.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { hybridModel, pairModels, startServer, tokenId } from './serve_helpers.mjs';
 
-let srv, client, TALK;
+let srv, client, TALK, dir;
 const NO_EOS = { 151645: -100, 151643: -100 };  // <|im_end|>, <|endoftext|>: keep the random model talking
 const WRAPUP = 'I have thought about this long enough, so I will answer now.';
 
 before(async () => {
+  // A deployment file: the pair plus a hybrid model with a profile override, and aliases.
   const m = pairModels();
-  srv = await startServer(['--model', m.instruct, '--thinking-model', m.thinking, '--name', 'qwen3-vl',
-    '--ctx', '1024', '--thinking-budget-max', '64']);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-deploy-'));
+  const file = path.join(dir, 'deploy.yaml');
+  fs.writeFileSync(file, [
+    'thinking_budget_max: 64',
+    'models:',
+    '  - name: qwen3-vl',
+    `    instruct: ${m.instruct}`,
+    `    thinking: ${m.thinking}`,
+    '    aliases: [vl, { name: vl-deep, mode: thinking }]',
+    '  - name: text',
+    `    model: ${hybridModel()}`,
+    '    profiles:',
+    '      instruct: { max_tokens: 3, temperature: 0 }',
+  ].join('\n') + '\n');
+  srv = await startServer(['--deployment', file, '--ctx', '1024']);
   client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'unused', maxRetries: 0 });
   // The greedy random model likes emitting whitespace, which the parser trims after
   // </think>; a bias towards a word makes the answer visible (it never ends a sentence,
   // so the budget's sentence grace runs out instead).
   TALK = { ...NO_EOS, [await tokenId(srv.url, 'Hello')]: 100 };
 });
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await srv?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const chat = (extra) => client.chat.completions.create({ model: 'qwen3-vl',
   messages: [{ role: 'user', content: 'Describe a sunset.' }], temperature: 0, max_tokens: 8, ...extra });
@@ -102,4 +122,21 @@ test('router and alias pick the checkpoint too', async () => {
     messages: [{ role: 'user', content: 'Why is the sea salty?' }] });
   assert.deepEqual([a.reasoning_mode.mode, a.reasoning_mode.source, a.reasoning_mode.checkpoint],
     ['instruct', 'alias', 'instruct']);
+});
+
+test('a deployment file serves several models, aliases and profiles', async () => {
+  const models = [];
+  for await (const m of client.models.list()) models.push(m);
+  assert.equal(models.find((x) => x.id === 'text').kind, 'hybrid');
+  assert.equal(models.find((x) => x.id === 'vl').alias_of, 'qwen3-vl');
+  const deep = await client.chat.completions.create({ model: 'vl-deep', max_tokens: 2, temperature: 0,
+    messages: [{ role: 'user', content: 'hello' }] });
+  assert.deepEqual([deep.reasoning_mode.mode, deep.reasoning_mode.source, deep.reasoning_mode.checkpoint],
+    ['thinking', 'alias', 'thinking']);
+  // The instruct profile of 'text' caps output at 3 tokens when the request sets no limit.
+  const t = await client.chat.completions.create({ model: 'text', reasoning_mode: 'instruct', logit_bias: NO_EOS,
+    messages: [{ role: 'user', content: 'hello' }] });
+  assert.equal(t.reasoning_mode.checkpoint, 'hybrid');
+  assert.equal(t.usage.completion_tokens, 3);
+  assert.equal(t.choices[0].finish_reason, 'length');
 });
