@@ -112,3 +112,36 @@ test('errors name the offending field', async () => {
   const m = await postJson(srv.url + C, chat({ model: 'nope' }), H);
   assert.equal(m.json.error.code, 'model_not_found');
 });
+
+test('a full queue answers 429, and the server recovers when it drains', async () => {
+  const busy = await startServer(['--model', hybridModel(), '--name', 'm', '--max-running', '1', '--max-queue', '1',
+    '--ctx', '1024']);
+  try {
+    const long = { model: 'm', messages: msgs, max_tokens: 1000, stream: true, logit_bias: { 151645: -100, 151643: -100 } };
+    const ctls = [new AbortController(), new AbortController()];
+    const started = ctls.map((c) => fetch(busy.url + C, { method: 'POST', signal: c.signal,
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(long) }).catch(() => null));
+    const t0 = Date.now();
+    for (;;) {  // one running, one waiting
+      const m = await (await fetch(busy.url + '/metrics')).text();
+      if (/qvl_queue_depth 1\b/.test(m) && /qvl_requests_running 1\b/.test(m)) break;
+      assert.ok(Date.now() - t0 < 30000, 'queue never filled:\n' + m);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const r = await postJson(busy.url + C, chat({}));
+    assert.equal(r.status, 429, r.text);
+    assert.equal(r.json.error.code, 'queue_full');
+    for (const c of ctls) c.abort();
+    await Promise.all(started);
+    const t1 = Date.now();
+    for (;;) {
+      const ok = await postJson(busy.url + C, chat({}));
+      if (ok.status === 200) break;
+      assert.equal(ok.status, 429);
+      assert.ok(Date.now() - t1 < 30000, 'queue never drained');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  } finally {
+    await busy.stop();
+  }
+});
