@@ -178,6 +178,10 @@ TextConfig test_model_config(const std::string& arch, const std::string& shape) 
     c.mrope_section = {24, 20, 20};
     c.mrope_interleaved = true;
     c.n_deepstack_layers = 3;  // the tiny mmproj taps 3 ViT blocks too (vision/test_mmproj.h)
+    // llama.cpp asserts (ggml_can_repeat) when a DeepStack add lands on the last decoder
+    // layer, where it has already dropped the rows that want no logits; real models have
+    // 28+ layers. So tiny VL models get 4 layers: 3 DeepStack layers plus a plain last one.
+    if (shape == "tiny") c.num_hidden_layers = 4;
   } else {
     c.rope_theta = 1e6f;  // Qwen3 text models
     c.max_position_embeddings = 40960;

@@ -25,7 +25,8 @@ struct TestModelSpec {
   int64_t vocab_size = 0;
 };
 
-// Spec §1 text shapes; tiny = H 256, 2 layers, 4/2 heads, head_dim 128, I 768, tied
+// Spec §1 text shapes; tiny = H 256, 2 layers (4 for VL archs, see test_model.cpp),
+// 4/2 heads, head_dim 128, I 768, tied
 // (MoE: 8 experts, top-2, moe_intermediate 256). Throws for a dense shape with a MoE
 // arch and the other way round.
 TextConfig test_model_config(const std::string& arch, const std::string& shape);
