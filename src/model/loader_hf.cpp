@@ -4,38 +4,18 @@
 // (fused gate_up_proj/down_proj or per-expert matrices) are re-laid out once here.
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "input/chat_template/chat_template.h"
 #include "model/hf/safetensors.h"
 #include "model/loader_util.h"
 #include "model/qwen3vl/text_model.h"
 
 namespace qvl {
 namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// chat_template.jinja beside the weights wins over tokenizer_config.json's field
-// (transformers >= 4.43 behaviour); "" when neither has one.
-std::string hf_chat_template(const std::filesystem::path& dir) {
-  if (std::filesystem::exists(dir / "chat_template.jinja")) return read_text(dir / "chat_template.jinja");
-  const auto cfg = dir / "tokenizer_config.json";
-  if (!std::filesystem::exists(cfg)) return "";
-  const nlohmann::json j = nlohmann::json::parse(read_text(cfg), nullptr, false);
-  if (j.is_object() && j.contains("chat_template") && j["chat_template"].is_string())
-    return j["chat_template"].get<std::string>();
-  return "";
-}
 
 size_t elem_size(const std::string& where, const Tensor& t) {
   QVL_CHECK(t.dtype == DType::kF32 || t.dtype == DType::kF16 || t.dtype == DType::kBF16, where, ": tensor ",
@@ -155,7 +135,8 @@ std::unique_ptr<Model> load_hf_model(const std::string& dir_path) {
             " tokens but the embedding only ", cfg.vocab_size, " rows");
   std::string name = fs::absolute(dir).lexically_normal().filename().string();
   if (name.empty()) name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
-  return std::make_unique<Qwen3TextModel>(std::move(cfg), std::move(w), std::move(tok), hf_chat_template(dir),
+  std::string tmpl = find_chat_template_in_hf_dir(dir_path);
+  return std::make_unique<Qwen3TextModel>(std::move(cfg), std::move(w), std::move(tok), std::move(tmpl),
                                           std::move(name));
 }
 
