@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "input/chat_template/chat_template.h"
 #include "model/model.h"
+#include "input/image/video.h"
 #include "model/vision/vision_prompt.h"
 
 namespace qvl::app {
@@ -41,6 +42,8 @@ const char* kRunUsage = R"(usage: qvl run --model PATH (--prompt TEXT | --prompt
                         in the prompt takes the next image (--chat adds one placeholder per image)
   --image-min-pixels N --image-max-pixels N  resize budget (default 65536..16777216, HF's)
   --vision-compat hf|llama  llama: llama.cpp mtmd's budget and numerics, for parity runs
+  --video-frames F1,F2,...  (repeatable) one video as its frames; <|vision_start|><|video_pad|><|vision_end|>
+  --video-fps F         frame rate of that list (default 2); frames are sampled at 2 fps as HF does
 The prompt is raw text: no template unless --chat, special-token strings become
 special tokens, no BOS is added.)";
 
@@ -122,12 +125,12 @@ nlohmann::json top_json(const std::vector<TokenLogprob>& top) {
   return a;
 }
 
-// ---- vision (--mmproj / --image), maintained by the vision engineer ----------
-// Encodes each image, expands its placeholder pad to the image's token count,
-// computes MRoPE positions and attaches the features as embedding spans.
-PromptInput attach_images(const Model& m, const PromptInput& text, const Args& a) {
-  const std::vector<std::string> files = a.get_all("image");
-  QVL_CHECK(a.has("mmproj"), "--image needs --mmproj");
+// ---- vision (--mmproj / --image / --video-frames), maintained by the vision engineer ----
+// Encodes each image / video, expands its placeholder to the right pads (and a
+// video's timestamp text), computes MRoPE positions and attaches the features as
+// embedding spans.
+PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a) {
+  QVL_CHECK(a.has("mmproj"), "--image / --video-frames need --mmproj");
   auto vm = load_vision_model(a.get("mmproj"));
   QVL_CHECK(vm->config().out_hidden_size == m.config().hidden_size, "mmproj output width ",
             vm->config().out_hidden_size, " does not match the text model's hidden size ", m.config().hidden_size);
@@ -142,28 +145,48 @@ PromptInput attach_images(const Model& m, const PromptInput& text, const Args& a
   budget.min_pixels = a.get_int("image-min-pixels", static_cast<int>(budget.min_pixels));
   budget.max_pixels = a.get_int("image-max-pixels", static_cast<int>(budget.max_pixels));
   QVL_CHECK(budget.min_pixels > 0 && budget.min_pixels <= budget.max_pixels, "bad --image-min/max-pixels");
-  std::vector<std::shared_ptr<const VisionOutput>> feats;
-  for (const std::string& f : files) feats.push_back(encode_image(*vm, load_image_file(f), budget, default_pool()));
+  std::vector<std::shared_ptr<const VisionOutput>> images;
+  for (const std::string& f : a.get_all("image")) images.push_back(encode_image(*vm, load_image_file(f), budget, default_pool()));
+  std::vector<VideoInput> videos;
+  const double video_fps = a.get_double("video-fps", 2.0);
+  for (const std::string& list : a.get_all("video-frames")) {
+    std::vector<std::string> files;
+    for (size_t at = 0; at <= list.size();) {
+      const size_t comma = std::min(list.find(',', at), list.size());
+      if (comma > at) files.push_back(list.substr(at, comma - at));
+      at = comma + 1;
+    }
+    const std::vector<int64_t> idx = sample_frame_indices(static_cast<int64_t>(files.size()), video_fps);
+    std::vector<Image> frames;
+    for (int64_t i : idx) frames.push_back(load_image_file(files[static_cast<size_t>(i)]));
+    VideoInput v;
+    v.features = encode_video(*vm, frames, default_video_budget(), default_pool());
+    v.timestamps = video_timestamps(idx, video_fps, static_cast<int>(vm->config().temporal_patch_size));
+    videos.push_back(std::move(v));
+  }
   VisionTokenIds ids;
   ids.vision_start = m.tokenizer().find_token("<|vision_start|>");
   ids.vision_end = m.tokenizer().find_token("<|vision_end|>");
   ids.image_pad = m.tokenizer().find_token("<|image_pad|>");
   ids.video_pad = m.tokenizer().find_token("<|video_pad|>");
   QVL_CHECK(ids.vision_start >= 0 && ids.image_pad >= 0, "the tokenizer has no <|vision_start|> / <|image_pad|>");
-  const VisionPrompt vp = expand_image_pads(text.tokens, feats, ids);
+  const TextTokenizer tokenize = [&](const std::string& s) { return m.tokenizer().encode(s, false); };
+  const VisionPrompt vp = expand_vision_pads(text.tokens, images, videos, tokenize, ids);
   PromptInput p;
   p.tokens = vp.tokens;
   p.positions = vp.positions;
+  int64_t n_visual = 0;
   for (const VisionSpan& s : vp.spans) {
+    const int64_t h = s.features->hidden, r0 = s.row_offset * h, r1 = (s.row_offset + s.n_tokens) * h;
     EmbeddingSpan e;
     e.start = s.start;
-    e.n_tokens = static_cast<int32_t>(s.features->n_tokens);
-    e.main = s.features->main;
-    e.deepstack = s.features->deepstack;
+    e.n_tokens = static_cast<int32_t>(s.n_tokens);
+    e.main.assign(s.features->main.begin() + r0, s.features->main.begin() + r1);
+    for (const auto& d : s.features->deepstack) e.deepstack.emplace_back(d.begin() + r0, d.begin() + r1);
     p.embeddings.push_back(std::move(e));
+    n_visual += s.n_tokens;
   }
-  log_info("run: ", files.size(), " image(s), ", vp.tokens.size() - text.tokens.size() + files.size(),
-           " image tokens");
+  log_info("run: ", images.size(), " image(s), ", videos.size(), " video(s), ", n_visual, " image tokens");
   return p;
 }
 
@@ -171,6 +194,7 @@ PromptInput attach_images(const Model& m, const PromptInput& text, const Args& a
 std::string image_placeholders(const Args& a) {
   std::string s;
   for (size_t i = 0; i < a.get_all("image").size(); ++i) s += "<|vision_start|><|image_pad|><|vision_end|>";
+  for (size_t i = 0; i < a.get_all("video-frames").size(); ++i) s += "<|vision_start|><|video_pad|><|vision_end|>";
   return s;
 }
 // ---- end vision ----------------------------------------------------------------
@@ -200,7 +224,7 @@ int run_single(const Args& a) {
   const std::string text = a.has("prompt") ? a.get("prompt") : read_file(a.get("prompt-file"));
   GenerationRequest req = c.base;
   req.prompt = text_prompt(*c.model, a.has("chat") ? image_placeholders(a) + text : text, a.has("chat"));
-  if (a.has("image")) req.prompt = attach_images(*c.model, req.prompt, a);
+  if (a.has("image") || a.has("video-frames")) req.prompt = attach_vision(*c.model, req.prompt, a);
   const int n_prompt = static_cast<int>(req.prompt.tokens.size());
 
   EngineOptions opt;
@@ -324,7 +348,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   const Args a(normalise(argv),
                {"model", "prompt", "prompt-file", "prompts-jsonl", "n", "temperature", "top-k", "top-p", "min-p",
                 "repeat-penalty", "repeat-last-n", "presence-penalty", "frequency-penalty", "seed", "stop", "threads",
-                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat"},
+                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat", "video-frames", "video-fps"},
                {"chat", "ids", "ignore-eos", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kRunUsage);

@@ -222,6 +222,42 @@ TEST(VisionPosEmbed, InterpolationModes) {
   }
 }
 
+TEST(VisionPrompt, VideoPlaceholderBecomesTimestampedFramePairs) {
+  auto feat = std::make_shared<VisionOutput>();
+  feat->grid = {2, 4, 6};  // two temporal patches of 2 x 3 merged tokens
+  feat->n_tokens = 12;
+  feat->hidden = 1;
+  const VisionTokenIds ids;
+  VideoInput v{feat, {0.25, 1.25}};
+  // Fake tokenizer: one token per character, ids 1000 + char.
+  const TextTokenizer tok = [](const std::string& s) {
+    std::vector<int32_t> r;
+    for (char c : s) r.push_back(1000 + c);
+    return r;
+  };
+  const std::vector<int32_t> raw = {7, ids.vision_start, ids.video_pad, ids.vision_end, 8};
+  const VisionPrompt p = expand_vision_pads(raw, {}, {v}, tok, ids);
+  const std::string t0 = "<0.2 seconds>", t1 = "<1.2 seconds>";
+  ASSERT_EQ(p.tokens.size(), 1 + (t0.size() + 1 + 6 + 1) + (t1.size() + 1 + 6 + 1) + 1);
+  EXPECT_EQ(p.tokens[1], 1000 + '<');
+  EXPECT_EQ(p.tokens[1 + t0.size()], ids.vision_start);
+  ASSERT_EQ(p.spans.size(), 2u);
+  EXPECT_EQ(p.spans[0].start, static_cast<int32_t>(2 + t0.size()));
+  EXPECT_EQ(p.spans[1].row_offset, 6);
+  EXPECT_EQ(p.spans[1].n_tokens, 6);
+  // Positions: each frame pair restarts t at 0; the second block starts after the
+  // first's max (2 + 13 text, 3 columns) and its own timestamp text.
+  const int32_t s0 = p.spans[0].start;
+  EXPECT_EQ(p.positions[s0], (std::array<int32_t, 3>{s0, s0, s0}));
+  EXPECT_EQ(p.positions[s0 + 5], (std::array<int32_t, 3>{s0, s0 + 1, s0 + 2}));
+  const int32_t s1 = p.spans[1].start;
+  const int32_t next = s0 + 3 + 1 + static_cast<int32_t>(t1.size()) + 1;  // vision_end, text, vision_start
+  EXPECT_EQ(p.positions[s1], (std::array<int32_t, 3>{next, next, next}));
+  EXPECT_EQ(p.tokens.back(), 8);
+  EXPECT_THROW(expand_vision_pads(raw, {}, {}, tok, ids), Error);
+  EXPECT_THROW(expand_vision_pads(raw, {}, {v}, nullptr, ids), Error);
+}
+
 class VisionTiny : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

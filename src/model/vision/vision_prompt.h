@@ -5,7 +5,9 @@
 // the engine's PromptInput (engine/request.h sits above this layer).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <list>
+#include <string>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,10 +18,22 @@
 
 namespace qvl {
 
+// A run of pads in the expanded prompt and the feature rows that fill it: a whole
+// image, or one temporal patch (frame pair) of a video.
 struct VisionSpan {
-  int32_t start = 0;  // index of the first pad in VisionPrompt::tokens
+  int32_t start = 0;       // index of the first pad in VisionPrompt::tokens
+  int64_t row_offset = 0;  // first row of features->main / deepstack used
+  int64_t n_tokens = 0;
   std::shared_ptr<const VisionOutput> features;
 };
+
+struct VideoInput {
+  std::shared_ptr<const VisionOutput> features;  // grid.t temporal patches
+  std::vector<double> timestamps;                // seconds, one per temporal patch (video.h)
+};
+
+// Text -> token ids (special tokens not parsed), for the timestamp text.
+using TextTokenizer = std::function<std::vector<int32_t>(const std::string&)>;
 
 struct VisionPrompt {
   std::vector<int32_t> tokens;
@@ -33,6 +47,14 @@ struct VisionPrompt {
 VisionPrompt expand_image_pads(const std::vector<int32_t>& tokens,
                                const std::vector<std::shared_ptr<const VisionOutput>>& images,
                                const VisionTokenIds& ids = {});
+
+// Images and videos in order of appearance. Each video placeholder
+// "<|vision_start|><|video_pad|><|vision_end|>" becomes, per temporal patch i,
+// "<ts_i seconds><|vision_start|>" + pads + "<|vision_end|>" (HF Qwen3VLProcessor).
+VisionPrompt expand_vision_pads(const std::vector<int32_t>& tokens,
+                                const std::vector<std::shared_ptr<const VisionOutput>>& images,
+                                const std::vector<VideoInput>& videos, const TextTokenizer& tokenize,
+                                const VisionTokenIds& ids = {});
 
 // 64-bit FNV-1a over the pixels, size and preprocessing budget.
 uint64_t image_cache_key(const Image& img, const PixelBudget& budget);
@@ -51,6 +73,10 @@ class VisionCache {
   std::list<uint64_t> order_;  // front = most recent
   std::map<uint64_t, std::pair<std::shared_ptr<const VisionOutput>, std::list<uint64_t>::iterator>> map_;
 };
+
+// Preprocess + encode one video given as its sampled frames (video.h).
+std::shared_ptr<const VisionOutput> encode_video(const VisionModel& vm, const std::vector<Image>& frames,
+                                                 const PixelBudget& budget, ThreadPool& pool);
 
 // Preprocess + encode one image, through the cache when one is given.
 std::shared_ptr<const VisionOutput> encode_image(const VisionModel& vm, const Image& img, const PixelBudget& budget,

@@ -1,0 +1,45 @@
+// Video as sampled frames (input layer), as HF's Qwen3VLVideoProcessor does it:
+// which frames to take, the 3-D smart_resize, patchify of the frame pairs, and
+// the per-temporal-patch timestamps the prompt text carries. Frames arrive as
+// decoded images (a list of files); no container / codec decoding here.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "input/image/preprocess.h"
+
+namespace qvl {
+
+struct VideoSampling {
+  double fps = 2.0;       // frames sampled per second of video
+  int min_frames = 4;
+  int max_frames = 768;
+};
+
+// Qwen3-VL video budget (video_preprocessor_config.json "size", spec §6.2).
+inline PixelBudget default_video_budget() { return {4096, 25165824}; }
+
+// HF sample_frames: n = int(total / video_fps * fps) clamped to [min, max] and to
+// total; indices = round-half-even(linspace(0, total - 1, n)). video_fps <= 0
+// means unknown (24 is assumed, as HF does).
+std::vector<int64_t> sample_frame_indices(int64_t total_frames, double video_fps, const VideoSampling& s = {});
+
+// HF smart_resize for videos: budget checks use round(n / tp) * tp frames and
+// the β formulas include n. Throws on fewer frames than tp.
+ResizeTarget smart_resize_video(int64_t n_frames, int64_t height, int64_t width, int factor, int temporal_factor,
+                                int64_t min_pixels, int64_t max_pixels);
+
+// Resizes every frame to the common target and patchifies (odd counts repeat
+// the last frame). All frames must have the first frame's size.
+PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget& budget,
+                             const PreprocessOptions& opt = {});
+
+// Seconds per temporal patch: the mean of its first and last frame time
+// (indices padded with the last one to a multiple of tp), HF _calculate_timestamps.
+std::vector<double> video_timestamps(const std::vector<int64_t>& indices, double video_fps, int temporal_patch_size = 2);
+
+// "<1.3 seconds>" (one decimal, as Python's f"{t:.1f}").
+std::string video_timestamp_text(double seconds);
+
+}  // namespace qvl
