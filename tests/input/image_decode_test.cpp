@@ -18,6 +18,10 @@
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
+#ifdef QVL_HAVE_WEBP
+#include <webp/encode.h>
+#endif
+
 namespace qvl {
 namespace {
 
@@ -153,6 +157,31 @@ TEST(ImageDecode, JpegExifOrientationIsApplied) {
   }
 }
 
+#ifdef QVL_HAVE_WEBP
+TEST(ImageDecode, WebpLosslessRoundTripAndAlpha) {
+  const Image src = pattern(19, 11);
+  std::vector<uint8_t> rgba;
+  for (size_t i = 0; i < src.rgb.size(); i += 3) {
+    rgba.insert(rgba.end(), {src.rgb[i], src.rgb[i + 1], src.rgb[i + 2], static_cast<uint8_t>(i == 0 ? 0 : 255)});
+  }
+  uint8_t* out = nullptr;
+  const size_t n = WebPEncodeLosslessRGBA(rgba.data(), 19, 11, 19 * 4, &out);
+  ASSERT_GT(n, 0u);
+  std::vector<uint8_t> bytes(out, out + n);
+  WebPFree(out);
+  EXPECT_EQ(sniff_image_format(bytes.data(), bytes.size()), "webp");
+  const Image got = decode_image(bytes.data(), bytes.size());
+  ASSERT_EQ(got.width, 19);
+  ASSERT_EQ(got.height, 11);
+  EXPECT_EQ(got.rgb[0], 255);  // transparent pixel over white
+  EXPECT_TRUE(std::equal(got.rgb.begin() + 3, got.rgb.end(), src.rgb.begin() + 3));
+  EXPECT_THROW(decode_image(bytes.data(), bytes.size() / 2), Error);
+  DecodeLimits small;
+  small.max_pixels = 100;
+  EXPECT_THROW(decode_image(bytes.data(), bytes.size(), small), Error);
+}
+#endif
+
 TEST(ImageDecode, BadInputsAreErrors) {
   const auto png = encode_png(pattern(8, 8));
   EXPECT_THROW(decode_image(nullptr, 0), Error);
@@ -193,6 +222,15 @@ TEST(ImageDecode, FuzzMutatedFilesNeverCrash) {
   std::vector<std::vector<uint8_t>> seeds = {encode_png(pattern(24, 16)), encode_bmp(pattern(13, 9)),
                                              encode_jpeg(quadrants(32, 16)), with_exif(encode_jpeg(pattern(16, 16)), 6),
                                              encode_gif_grey(pattern(12, 12))};
+#ifdef QVL_HAVE_WEBP
+  {
+    const Image p = pattern(16, 8);
+    uint8_t* out = nullptr;
+    const size_t n = WebPEncodeRGB(p.rgb.data(), 16, 8, 16 * 3, 80.0f, &out);
+    seeds.emplace_back(out, out + n);
+    WebPFree(out);
+  }
+#endif
   std::mt19937_64 rng(1234);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
   int runs = 0, decoded = 0;

@@ -1,4 +1,4 @@
-// Decoded images (input layer): bytes of a JPEG / PNG / GIF (first frame) / BMP
+// Decoded images (input layer): bytes of a JPEG / PNG / GIF (first frame) / BMP / WebP
 // file in, 8-bit RGB out, upright (EXIF orientation applied) and with alpha
 // composited over white. Resizing and normalising live in preprocess.h.
 #pragma once
@@ -30,6 +30,7 @@ struct DecodeLimits {
 };
 
 // "jpeg" | "png" | "gif" | "bmp" | "webp" | "" (unknown), from the magic bytes.
+// WebP decodes when built with libwebp (QVL_HAVE_WEBP), else it is a clear error.
 std::string sniff_image_format(const uint8_t* data, size_t size);
 
 // Throws qvl::Error with a one-line message for empty, truncated, corrupt,

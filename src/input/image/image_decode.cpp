@@ -26,6 +26,11 @@
 #include <stb/stb_image.h>
 #pragma GCC diagnostic pop
 
+#ifdef QVL_HAVE_WEBP
+#include <webp/decode.h>
+#include <webp/demux.h>
+#endif
+
 namespace qvl {
 
 std::string sniff_image_format(const uint8_t* d, size_t n) {
@@ -75,6 +80,63 @@ void check_size(int64_t w, int64_t h, const DecodeLimits& limits) {
             " pixels");
 }
 
+// RGBA (stb or libwebp) to RGB with alpha composited over white, as qwen-vl-utils does.
+Image rgba_over_white(const unsigned char* s, int w, int h) {
+  Image img(w, h);
+  const size_t n = static_cast<size_t>(w) * h;
+  uint8_t* o = img.rgb.data();
+  for (size_t i = 0; i < n; ++i, s += 4, o += 3) {
+    const unsigned a = s[3];
+    if (a == 255) {
+      o[0] = s[0], o[1] = s[1], o[2] = s[2];
+    } else {
+      // Integer "over white" with rounding: c*a/255 + 255*(255-a)/255.
+      for (int c = 0; c < 3; ++c) o[c] = static_cast<uint8_t>((s[c] * a + 255u * (255u - a) + 127u) / 255u);
+    }
+  }
+  return img;
+}
+
+#ifdef QVL_HAVE_WEBP
+// Still or animated WebP (first frame), sizes checked before any pixel buffer.
+Image decode_webp(const uint8_t* data, size_t size, const DecodeLimits& limits) {
+  WebPBitstreamFeatures f;
+  if (WebPGetFeatures(data, size, &f) != VP8_STATUS_OK) QVL_FAIL("cannot read webp header: corrupt or truncated");
+  check_size(f.width, f.height, limits);
+  const uint8_t* bits = data;
+  size_t n_bits = size;
+  WebPDemuxer* demux = nullptr;
+  WebPIterator it;
+  if (f.has_animation) {
+    const WebPData whole = {data, size};
+    demux = WebPDemux(&whole);
+    if (!demux || !WebPDemuxGetFrame(demux, 1, &it)) {
+      if (demux) WebPDemuxDelete(demux);
+      QVL_FAIL("cannot read the first frame of an animated webp");
+    }
+    bits = it.fragment.bytes;
+    n_bits = it.fragment.size;
+  }
+  int w = 0, h = 0;
+  uint8_t* px = WebPDecodeRGBA(bits, n_bits, &w, &h);
+  if (demux) {
+    WebPDemuxReleaseIterator(&it);
+    WebPDemuxDelete(demux);
+  }
+  if (!px) QVL_FAIL("cannot decode webp image: corrupt or truncated");
+  Image img;
+  try {
+    check_size(w, h, limits);
+    img = rgba_over_white(px, w, h);
+  } catch (...) {
+    WebPFree(px);
+    throw;
+  }
+  WebPFree(px);
+  return img;
+}
+#endif
+
 struct StbFree {
   void operator()(unsigned char* p) const { stbi_image_free(p); }
 };
@@ -86,8 +148,12 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   QVL_CHECK(size <= limits.max_bytes, "image is too large: ", size, " bytes (limit ", limits.max_bytes, ")");
   QVL_CHECK(size <= static_cast<size_t>(INT32_MAX), "image is too large: ", size, " bytes");
   const std::string fmt = sniff_image_format(data, size);
-  if (fmt.empty()) QVL_FAIL("unsupported image format (expected JPEG, PNG, GIF or BMP)");
+  if (fmt.empty()) QVL_FAIL("unsupported image format (expected JPEG, PNG, GIF, BMP or WebP)");
+#ifdef QVL_HAVE_WEBP
+  if (fmt == "webp") return decode_webp(data, size, limits);
+#else
   if (fmt == "webp") QVL_FAIL("WebP images are not supported by this build (use JPEG, PNG, GIF or BMP)");
+#endif
 
   int64_t hw = 0, hh = 0;
   if (header_size(fmt, data, size, &hw, &hh)) check_size(hw, hh, limits);
@@ -105,19 +171,7 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   if (!px) QVL_FAIL("cannot decode ", fmt, " image: ", stbi_failure_reason() ? stbi_failure_reason() : "corrupt");
   QVL_CHECK(dw == w && dh == h, "corrupt ", fmt, " image (size changed while decoding)");
 
-  Image img(w, h);
-  const size_t n = static_cast<size_t>(w) * h;
-  const unsigned char* s = px.get();
-  uint8_t* o = img.rgb.data();
-  for (size_t i = 0; i < n; ++i, s += 4, o += 3) {
-    const unsigned a = s[3];
-    if (a == 255) {
-      o[0] = s[0], o[1] = s[1], o[2] = s[2];
-    } else {
-      // Integer "over white" with rounding: c*a/255 + 255*(255-a)/255.
-      for (int c = 0; c < 3; ++c) o[c] = static_cast<uint8_t>((s[c] * a + 255u * (255u - a) + 127u) / 255u);
-    }
-  }
+  Image img = rgba_over_white(px.get(), w, h);
   if (fmt == "jpeg") {
     const int orientation = jpeg_exif_orientation(data, size);
     if (orientation != 1) img = apply_orientation(img, orientation);
