@@ -148,9 +148,6 @@ TEST_F(ServerTest, DisconnectCancels) {
   gen_->script.assign(500, v_.hello);
   gen_->delay_ms = 5;
   int chunks = 0;
-  httplib::Headers h;
-  auto res = cli_->Post("/v1/chat/completions", h, chat_body("instruct", true).dump(), "application/json");
-  (void)res;
   // A client that gives up after the first chunks:
   httplib::Client c2("127.0.0.1", port_);
   httplib::Request req;
