@@ -20,6 +20,9 @@ bool matmul_supported(DType weight);
 // into a per-calling-thread scratch buffer (no allocation in steady state); output
 // rows are split across the pool, and each weight block is decoded once per up to
 // kMaxDotCols tokens. Accuracy: that of the activation format (see matmul_test.cpp).
+// Deterministic: a token's output row is bitwise the same whatever the batch it is
+// in and whatever the thread count. Activation rounding is bit-exact with ggml's x86
+// CPU backend (q8_0/q8_1/q8_K/f16/bf16), so logits track llama.cpp closely.
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
 
 // The oracle: dequantise each weight row to f32 and take f64 dot products with the
