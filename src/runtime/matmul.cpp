@@ -121,20 +121,24 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const size_t ws = w.row_size();
   const auto* xbytes = static_cast<const uint8_t*>(xq);
   const int64_t n_chunks = (n_out + kRowsPerChunk - 1) / kRowsPerChunk;
+  // parallel_for hands out ranges of chunks; each chunk's rows meet every token tile
+  // before the next chunk starts, so weights come from memory once.
   pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
-    const int64_t r0 = cb * kRowsPerChunk, r1 = std::min(n_out, ce * kRowsPerChunk);
-    for (int64_t t0 = 0; t0 < n_tok; t0 += kMaxDotCols) {
-      const int nx = static_cast<int>(std::min<int64_t>(kMaxDotCols, n_tok - t0));
-      float* yt = y + t0 * n_out;
-      if (gemm) {
-        for (int64_t r = r0; r < r1; r += kGemmRows) {
-          const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
-          gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xbytes + t0 * xs), xs, nx, yt + r,
-               static_cast<size_t>(n_out));
+    for (int64_t c = cb; c < ce; ++c) {
+      const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
+      for (int64_t t0 = 0; t0 < n_tok; t0 += kMaxDotCols) {
+        const int nx = static_cast<int>(std::min<int64_t>(kMaxDotCols, n_tok - t0));
+        float* yt = y + t0 * n_out;
+        if (gemm) {
+          for (int64_t r = r0; r < r1; r += kGemmRows) {
+            const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
+            gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xbytes + t0 * xs), xs, nx, yt + r,
+                 static_cast<size_t>(n_out));
+          }
+        } else {
+          for (int64_t r = r0; r < r1; ++r)
+            fn(k, wdata + r * ws, xbytes + t0 * xs, xs, nx, yt + r, static_cast<size_t>(n_out));
         }
-      } else {
-        for (int64_t r = r0; r < r1; ++r)
-          fn(k, wdata + r * ws, xbytes + t0 * xs, xs, nx, yt + r, static_cast<size_t>(n_out));
       }
     }
   });
