@@ -304,8 +304,8 @@ Value attribute_path(const Value& item, const std::string& path) {
   }
 }
 
-Value make_namespace_function() {
-  return fn("namespace", [](Args& args, const EnvPtr&) {
+Value make_namespace_function(std::vector<std::weak_ptr<ObjectMap>>* made) {
+  return fn("namespace", [made](Args& args, const EnvPtr&) {
     Args pos = args;
     ObjectMap kw;
     if (!pos.empty() && pos.back().kind == Kind::kKwargs) {
@@ -332,7 +332,9 @@ Value make_namespace_function() {
       }
     }
     for (const auto& [k, v] : kw.items) entries.set(k, v);
-    return Value::of_object(std::move(entries), Kind::kNamespace);
+    Value ns = Value::of_object(std::move(entries), Kind::kNamespace);
+    made->push_back(ns.object);
+    return ns;
   });
 }
 

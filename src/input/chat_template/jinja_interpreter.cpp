@@ -100,7 +100,17 @@ void Interpreter::check_size(size_t bytes) const {
 
 std::string Interpreter::run(const Node& program, const Value& context) {
   global_ = std::make_shared<Env>();
-  namespace_fn_ = make_namespace_function();
+  namespace_fn_ = make_namespace_function(&namespaces_);
+  // `{% set ns.me = ns %}` makes a shared_ptr cycle; empty every namespace on the way out.
+  struct BreakCycles {
+    std::vector<std::weak_ptr<ObjectMap>>& made;
+    ~BreakCycles() {
+      for (auto& w : made) {
+        if (auto m = w.lock()) m->items.clear();
+      }
+      made.clear();
+    }
+  } break_cycles{namespaces_};
   install_globals(*global_, *this);
   if (context.is_object_like()) {
     for (const auto& [key, value] : context.object->items) {

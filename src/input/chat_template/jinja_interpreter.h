@@ -69,6 +69,7 @@ class Interpreter {
 
   EnvPtr global_;
   Value namespace_fn_;
+  std::vector<std::weak_ptr<ObjectMap>> namespaces_;  // emptied after a render to break cycles
   size_t work_ = 0;
   int call_depth_ = 0;
 };
@@ -78,7 +79,9 @@ bool run_test(const std::string& name, const Value& operand, const Value* arg, b
 bool test_exists(const std::string& name);
 Value member_builtin(const Value& object, const std::string& name);  // string/array/object methods
 void install_globals(Env& env, Interpreter& interp);
-Value make_namespace_function();
+// namespace(...); every namespace made is recorded in `made` (namespaces are the only
+// mutable values, so the only way to build reference cycles).
+Value make_namespace_function(std::vector<std::weak_ptr<ObjectMap>>* made);
 Value attribute_path(const Value& item, const std::string& path);  // "a.b.0" lookups for sort/map
 
 }  // namespace qvl::jinja
