@@ -125,7 +125,7 @@ test('a full queue answers 429, and the server recovers when it drains', async (
     for (;;) {  // one running, one waiting
       const m = await (await fetch(busy.url + '/metrics')).text();
       if (/qvl_queue_depth 1\b/.test(m) && /qvl_requests_running 1\b/.test(m)) break;
-      assert.ok(Date.now() - t0 < 30000, 'queue never filled:\n' + m);
+      assert.ok(Date.now() - t0 < 60000, 'queue never filled in 60 s:\n' + m + busy.log().slice(-800));
       await new Promise((res) => setTimeout(res, 20));
     }
     const r = await postJson(busy.url + C, chat({}));
@@ -138,7 +138,7 @@ test('a full queue answers 429, and the server recovers when it drains', async (
       const ok = await postJson(busy.url + C, chat({}));
       if (ok.status === 200) break;
       assert.equal(ok.status, 429);
-      assert.ok(Date.now() - t1 < 30000, 'queue never drained');
+      assert.ok(Date.now() - t1 < 60000, 'queue never drained in 60 s:\n' + busy.log().slice(-800));
       await new Promise((res) => setTimeout(res, 50));
     }
   } finally {
