@@ -226,7 +226,9 @@ TEST(GgufCorrupt, RandomByteFlipsOnlyRaiseErrors) {
   const std::vector<uint8_t> full = Builder().build();
   std::mt19937 rng(1234);
   int rejected = 0;
-  for (int iter = 0; iter < 2000; ++iter) {
+  // QVL_FUZZ_ITERS raises the count for a longer local run; CI keeps 2000.
+  const int iters = std::getenv("QVL_FUZZ_ITERS") ? std::atoi(std::getenv("QVL_FUZZ_ITERS")) : 2000;
+  for (int iter = 0; iter < iters; ++iter) {
     std::vector<uint8_t> bytes = full;
     const int flips = 1 + static_cast<int>(rng() % 4);
     for (int i = 0; i < flips; ++i) bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
@@ -237,7 +239,7 @@ TEST(GgufCorrupt, RandomByteFlipsOnlyRaiseErrors) {
     }
   }
   // Most flips land in the header or metadata, so most files must be rejected.
-  EXPECT_GT(rejected, 200);
+  EXPECT_GT(rejected, iters / 10);
 }
 
 }  // namespace
