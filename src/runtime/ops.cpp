@@ -54,7 +54,12 @@ void op_attention(const float* q, const std::vector<kernels::PagedKv>& kv, int n
   int64_t max_kv = 0;
   for (const auto& v : kv) max_kv = std::max(max_kv, v.n_kv);
   const int64_t scratch_n = kernels::attention_scratch_floats(n_group, d, max_kv);
-  pool.parallel_for(n_work, 1, [&](int64_t b, int64_t e) {
+  // Short decode steps over short caches are a few microseconds of work: waking the
+  // pool would cost more, so they run inline (grain = all of it).
+  int64_t macs = 0;
+  for (const auto& v : kv) macs += 2 * v.n_kv * n_head * d;
+  const int64_t grain = macs < (int64_t(1) << 16) ? n_work : 1;
+  pool.parallel_for(n_work, grain, [&](int64_t b, int64_t e) {
     std::vector<float> scratch(scratch_n);
     for (int64_t w = b; w < e; ++w) {
       const int64_t i = w / n_head_kv;

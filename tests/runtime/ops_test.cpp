@@ -20,7 +20,7 @@ namespace {
 TEST(OpsTest, AttentionBatchMatchesReferencePerToken) {
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.f, 1.f);
-  const int n_head = 6, n_head_kv = 2, d = 32, bt = 32, n_blocks = 4;
+  const int n_head = 6, n_head_kv = 2, d = 64, bt = 32, n_blocks = 4;  // enough work to use the pool
   std::vector<uint16_t> k(size_t(n_blocks) * n_head_kv * bt * d), v(k.size());
   for (auto& x : k) x = f32_to_fp16(nd(rng));
   for (auto& x : v) x = f32_to_fp16(nd(rng));
