@@ -1,4 +1,5 @@
-// GGUF v3 reader (mmap, zero-copy tensor views) and writer (model layer).
+// GGUF v3 reader (v2 too: same layout) over mmap with zero-copy tensor views, and a
+// v3 writer (model layer).
 // Every malformed file ends in a qvl::Error whose one-line message names the file
 // and the problem (bad magic, truncated, unknown tensor type, out-of-range data…).
 #pragma once

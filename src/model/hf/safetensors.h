@@ -1,6 +1,7 @@
 // Hugging Face checkpoints (model layer): one or many *.safetensors files
 // (model.safetensors.index.json for shards) mapped zero-copy, plus config.json.
 // BF16 / F16 / F32 tensors; any other dtype is a one-line error naming the tensor.
+// Tensor data must sit at a multiple of its element size (real writers ensure it).
 #pragma once
 #include <map>
 #include <memory>
@@ -41,7 +42,8 @@ class HfCheckpoint {
   std::map<std::string, const Tensor*> index_;
 };
 
-// Writes one safetensors file (used by make-test-model and tests).
+// Writes one safetensors file (used by make-test-model and tests). Tensors are laid
+// out widest dtype first (stable), so every tensor is aligned without padding.
 void write_safetensors(const std::string& path, const std::vector<Tensor>& tensors,
                        const nlohmann::json& metadata = nlohmann::json::object());
 
