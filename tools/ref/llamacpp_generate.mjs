@@ -5,7 +5,9 @@
 //
 // usage: node tools/ref/llamacpp_generate.mjs --model M.gguf --prompts P.json
 //          [--n 16] [--threads 2] [--top 5] [--ctx 0] [--stop-at-eog] [--all-steps]
-//          [--kv-type F16] [--flash-attention]
+//          [--kv-type F16] [--flash-attention] [--first-probs-only]
+// --first-probs-only: probabilities for the first generated token only, then plain
+// greedy decoding (the full-vocabulary probability map costs ~50 ms per token).
 // P.json: a JSON list whose items are token-id arrays or strings (strings are
 // tokenised with special tokens parsed, no BOS added by us).
 // Output: one JSON line per prompt:
@@ -16,7 +18,7 @@ import process from "node:process";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
 function parseArgs(argv) {
-  const opt = { n: 16, threads: 2, top: 5, ctx: 0, stopAtEog: false, allSteps: false, kvType: "F16", flash: false };
+  const opt = { n: 16, threads: 2, top: 5, ctx: 0, stopAtEog: false, allSteps: false, kvType: "F16", flash: false, firstProbsOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -38,6 +40,7 @@ function parseArgs(argv) {
     else if (a === "--stop-at-eog") opt.stopAtEog = true;
     else if (a === "--all-steps") opt.allSteps = true;
     else if (a === "--flash-attention") opt.flash = true;
+    else if (a === "--first-probs-only") opt.firstProbsOnly = true;
     else if (a === "-h" || a === "--help") {
       process.stdout.write(fs.readFileSync(new URL(import.meta.url)).toString().split("\n").slice(1, 16).join("\n") + "\n");
       process.exit(0);
@@ -103,6 +106,7 @@ async function main() {
     const tokens = [];
     const steps = [];
     if (opt.n > 0) {
+      const firstOnly = opt.firstProbsOnly && !opt.allSteps;
       const gen = sequence.evaluateWithMetadata(tokenized[i], { probabilities: true }, {
         temperature: 0,
         yieldEogToken: true,
@@ -110,7 +114,16 @@ async function main() {
       for await (const out of gen) {
         tokens.push(out.token);
         steps.push(topLogprobs(out.probabilities, opt.top));
-        if (tokens.length >= opt.n || (opt.stopAtEog && model.isEogToken(out.token))) break;
+        if (firstOnly || tokens.length >= opt.n || (opt.stopAtEog && model.isEogToken(out.token))) break;
+      }
+      const last = tokens[tokens.length - 1];
+      if (firstOnly && tokens.length < opt.n && !(opt.stopAtEog && model.isEogToken(last))) {
+        // Continue the same sequence from the first token, without probabilities.
+        const rest = sequence.evaluateWithMetadata([last], {}, { temperature: 0, yieldEogToken: true });
+        for await (const out of rest) {
+          tokens.push(out.token);
+          if (tokens.length >= opt.n || (opt.stopAtEog && model.isEogToken(out.token))) break;
+        }
       }
     }
     const line = { prompt_index: i, n_prompt: tokenized[i].length, tokens, top_logprobs: steps[0] ?? [] };
