@@ -13,6 +13,7 @@
 #include "base/fp16.h"
 #include "base/thread_pool.h"
 #include "model/gguf/gguf.h"
+#include "kernels/vision_attention.h"
 #include "model/vision/test_mmproj.h"
 #include "model/vision/vision_internal.h"
 #include "model/vision/vision_prompt.h"
@@ -256,6 +257,24 @@ TEST(VisionPrompt, VideoPlaceholderBecomesTimestampedFramePairs) {
   EXPECT_EQ(p.tokens.back(), 8);
   EXPECT_THROW(expand_vision_pads(raw, {}, {}, tok, ids), Error);
   EXPECT_THROW(expand_vision_pads(raw, {}, {v}, nullptr, ids), Error);
+}
+
+TEST(VisionAttention, MatmulPathMatchesKernelReference) {
+  // Odd shapes: 2 frames of 37 tokens, 3 heads of 12.
+  const int64_t frames = 2, per = 37, nh = 3, dv = 12, hv = nh * dv;
+  std::vector<float> qkv(frames * per * 3 * hv);
+  for (size_t i = 0; i < qkv.size(); ++i) qkv[i] = static_cast<float>(std::sin(0.13 * i) * 2);
+  std::vector<float> got(frames * per * hv), want(got.size()), scratch(per);
+  ThreadPool pool(2);
+  const float scale = 1.0f / std::sqrt(12.0f);
+  vision_attention(qkv.data(), frames, per, nh, dv, scale, got.data(), pool);
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t h = 0; h < nh; ++h) {
+      const float* q = qkv.data() + f * per * 3 * hv + h * dv;
+      kernels::vision_attention_ref(q, q + hv, q + 2 * hv, 3 * hv, 0, per, per, static_cast<int>(dv), scale,
+                                    want.data() + f * per * hv + h * dv, hv, scratch.data());
+    }
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5 * (1 + std::fabs(want[i]))) << i;
 }
 
 class VisionTiny : public ::testing::Test {

@@ -1,7 +1,7 @@
 // Qwen3-VL ViT forward (see vision_model.h): patch embed, interpolated learned
 // positions, 2-D RoPE blocks with per-frame bidirectional attention, DeepStack
-// taps and the 2x2 patch mergers. Weight matmuls go through runtime matmul;
-// vision-specific math through kernels/{layernorm,gelu,vision_rope,vision_attention}.
+// taps and the 2x2 patch mergers. Weight matmuls and attention's two products go
+// through runtime matmul; the rest through kernels/{layernorm,gelu,vision_rope}.
 #include <algorithm>
 #include <cmath>
 
@@ -9,7 +9,6 @@
 #include "base/thread_pool.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
-#include "kernels/vision_attention.h"
 #include "kernels/vision_rope.h"
 #include "model/vision/vision_internal.h"
 #include "runtime/matmul.h"
@@ -108,6 +107,52 @@ std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_
   return out;
 }
 
+void vision_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int64_t nh, int64_t dv, float scale,
+                      float* out, ThreadPool& pool) {
+  const int64_t hv = nh * dv, stride = 3 * hv;
+  const int64_t q_chunk = std::min<int64_t>(per_frame, 1024);  // bounds the score block to 1024 x per_frame
+  std::vector<float> kh(static_cast<size_t>(per_frame * dv)), vt(static_cast<size_t>(dv * per_frame)),
+      qc(static_cast<size_t>(q_chunk * dv)), sc(static_cast<size_t>(q_chunk * per_frame)),
+      oc(static_cast<size_t>(q_chunk * dv));
+  Tensor tk{"attn.k", DType::kF32, {per_frame, dv}, kh.data()};
+  Tensor tv{"attn.vT", DType::kF32, {dv, per_frame}, vt.data()};
+  for (int64_t f = 0; f < n_frames; ++f) {
+    const float* base = qkv + f * per_frame * stride;
+    for (int64_t h = 0; h < nh; ++h) {
+      for (int64_t j = 0; j < per_frame; ++j) {
+        const float* k = base + j * stride + hv + h * dv;
+        const float* v = k + hv;
+        std::copy(k, k + dv, &kh[static_cast<size_t>(j * dv)]);
+        for (int64_t e = 0; e < dv; ++e) vt[static_cast<size_t>(e * per_frame + j)] = v[e];
+      }
+      for (int64_t q0 = 0; q0 < per_frame; q0 += q_chunk) {
+        const int64_t m = std::min(q_chunk, per_frame - q0);
+        for (int64_t i = 0; i < m; ++i) {
+          const float* q = base + (q0 + i) * stride + h * dv;
+          std::copy(q, q + dv, &qc[static_cast<size_t>(i * dv)]);
+        }
+        matmul(tk, qc.data(), m, sc.data(), pool);  // scores [m, per_frame]
+        pool.parallel_for(m, 4, [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; ++r) {
+            float* row = &sc[static_cast<size_t>(r * per_frame)];
+            float mx = -INFINITY;
+            for (int64_t j = 0; j < per_frame; ++j) mx = std::max(mx, row[j] * scale);
+            float sum = 0.0f;
+            for (int64_t j = 0; j < per_frame; ++j) sum += (row[j] = std::exp(row[j] * scale - mx));
+            const float inv = 1.0f / sum;
+            for (int64_t j = 0; j < per_frame; ++j) row[j] *= inv;
+          }
+        });
+        matmul(tv, sc.data(), m, oc.data(), pool);  // probabilities · V -> [m, dv]
+        for (int64_t i = 0; i < m; ++i) {
+          std::copy(&oc[static_cast<size_t>(i * dv)], &oc[static_cast<size_t>((i + 1) * dv)],
+                    out + (f * per_frame + q0 + i) * hv + h * dv);
+        }
+      }
+    }
+  }
+}
+
 void VisionModelImpl::merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
                             ThreadPool& pool) const {
   const int64_t hv = cfg_.hidden_size, unit = cfg_.spatial_merge_size * cfg_.spatial_merge_size;
@@ -164,8 +209,6 @@ VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) co
   std::vector<float> h(static_cast<size_t>(n) * hv), qkv(static_cast<size_t>(n) * 3 * hv),
       attn(static_cast<size_t>(n) * hv), ff(static_cast<size_t>(n) * cfg_.intermediate_size);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dv));
-  const int64_t q_chunk = 32;
-  const int64_t chunks = (per_frame + q_chunk - 1) / q_chunk;
   for (int64_t l = 0; l < cfg_.depth; ++l) {
     const BlockWeights& b = blocks_[l];
     layer_norm(x.data(), b.ln1_w, b.ln1_b, h.data(), n, hv, cfg_.layer_norm_eps, pool);
@@ -178,16 +221,7 @@ VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) co
                                &cols[t0], 10000.0f);
     });
     // Attention never crosses a temporal patch (HF cu_seqlens).
-    pool.parallel_for(pv.grid_t * nh * chunks, 1, [&](int64_t j0, int64_t j1) {
-      std::vector<float> scratch(per_frame);
-      for (int64_t j = j0; j < j1; ++j) {
-        const int64_t frame = j / (nh * chunks), head = (j / chunks) % nh, c = j % chunks;
-        const float* q = qkv.data() + frame * per_frame * 3 * hv + head * dv;
-        kernels::vision_attention_ref(q, q + hv, q + 2 * hv, 3 * hv, c * q_chunk,
-                                      std::min(per_frame, (c + 1) * q_chunk), per_frame, static_cast<int>(dv), scale,
-                                      attn.data() + frame * per_frame * hv + head * dv, hv, scratch.data());
-      }
-    });
+    vision_attention(qkv.data(), pv.grid_t, per_frame, nh, dv, scale, attn.data(), pool);
     linear(*b.proj_w, b.proj_b, attn.data(), n, h.data(), pool);
     for (size_t i = 0; i < x.size(); ++i) x[i] += h[i];
     layer_norm(x.data(), b.ln2_w, b.ln2_b, h.data(), n, hv, cfg_.layer_norm_eps, pool);

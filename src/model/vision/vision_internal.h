@@ -16,6 +16,13 @@ std::vector<float> tensor_to_f32(const Tensor& t);
 std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_t side, int64_t hv, int gh, int gw,
                                          PosEmbedInterp mode);
 
+// Bidirectional attention per temporal patch: qkv [n_frames·per_frame, 3·nh·dv]
+// (q | k | v, RoPE applied) -> out [n_frames·per_frame, nh·dv]. Scores and
+// probabilities·V run through runtime matmul (F32); kernels::vision_attention_ref
+// is its oracle in the tests.
+void vision_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int64_t nh, int64_t dv, float scale,
+                      float* out, ThreadPool& pool);
+
 struct MergerWeights {
   std::vector<float> norm_w, norm_b;    // [Hv] (main) or [4Hv] (DeepStack, post-shuffle)
   const Tensor* fc1_w = nullptr;        // [4Hv, 4Hv]
