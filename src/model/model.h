@@ -64,7 +64,11 @@ class Model {
   virtual const Tokenizer& tokenizer() const = 0;
   virtual const std::string& chat_template_source() const = 0;  // "" if the file has none
   virtual const std::string& name() const = 0;                  // general.name or dir name
-  // Writes logits [n_wanted, vocab_size] to `logits`.
+  // Writes logits [n_wanted, vocab_size] to `logits`. Every kv_pos must already be
+  // reserved (KvCache::reserve); K/V of all batch tokens are stored before attention,
+  // so token i sees positions [0, kv_pos[i]] of its sequence, and length(seq) becomes
+  // max(length, kv_pos + 1). Not reentrant (one engine thread per model). A batch
+  // that does not fit the model or the cache throws qvl::Error before any work.
   virtual void forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool) = 0;
 };
 
