@@ -15,7 +15,7 @@ constexpr int32_t kNoRank = INT32_MAX;
 BpeMerger::BpeMerger(const int32_t (&byte_ids)[256], const std::vector<Merge>& merges) {
   for (int i = 0; i < 256; ++i) byte_ids_[i] = byte_ids[i];
   size_t n_slots = 16;
-  while (n_slots < merges.size() * 2) n_slots *= 2;
+  while (n_slots < merges.size() * 3 / 2) n_slots *= 2;
   slots_.assign(n_slots, Slot{});
   mask_ = n_slots - 1;
   shift_ = 64 - __builtin_ctzll(n_slots);

@@ -20,7 +20,7 @@ class BpeMerger {
   void encode(std::string_view word, std::vector<int32_t>& out) const;
 
  private:
-  // Open-addressing table of pairs (linear probing, load <= 1/2): one cache line
+  // Open-addressing table of pairs (linear probing, load <= 2/3): one cache line
   // per lookup on average, which is what the merge loop spends its time on.
   struct Slot {
     uint64_t key = kEmpty;
