@@ -74,6 +74,9 @@ class Interpreter {
   int call_depth_ = 0;
 };
 
+// How a callee reads in error messages: its name when it has one.
+std::string describe_callee(const Node& n);
+
 // jinja_builtins.cpp
 bool run_test(const std::string& name, const Value& operand, const Value* arg, bool has_arg);
 bool test_exists(const std::string& name);
