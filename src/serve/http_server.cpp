@@ -98,7 +98,12 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
       res.set_header("Access-Control-Expose-Headers", "X-Reasoning-Mode-Used");
       if (origin != "*") res.set_header("Vary", "Origin");
     }
-    if (req.method != "OPTIONS") c->metrics.request(endpoint_label(req.path), mode_label(res), res.status);
+    if (req.method == "OPTIONS") return;
+    c->metrics.request(endpoint_label(req.path), mode_label(res), res.status);
+    if (!public_path(req.path)) {  // access log; scrapers and health probes would drown it
+      const std::string mode = res.get_header_value("X-Reasoning-Mode-Used");
+      log_info(req.method, " ", req.path, " -> ", res.status, mode.empty() ? "" : " [" + mode + "]");
+    }
   });
 }
 

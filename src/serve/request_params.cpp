@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "serve/api_error.h"
 
@@ -156,7 +157,12 @@ GenerationRequest make_generation(const RequestParams& p, const Profile& prof, c
   if (p.presence_penalty) s.presence_penalty = *p.presence_penalty;
   if (p.frequency_penalty) s.frequency_penalty = *p.frequency_penalty;
   if (p.repetition_penalty) s.repetition_penalty = *p.repetition_penalty;
+  // No seed: a fresh one, so repeated sampled requests differ (as with OpenAI).
   if (p.seed) s.seed = *p.seed;
+  else {
+    static thread_local std::mt19937_64 rng(std::random_device{}());
+    s.seed = rng();
+  }
   s.logit_bias = p.logit_bias;
   s.n_logprobs = p.logprobs ? std::max(p.top_logprobs, 0) : 0;
   g.max_tokens = std::min(p.max_tokens.value_or(prof.max_tokens), room);

@@ -125,6 +125,17 @@ TEST(MakeGeneration, BudgetUnderCeilingAndAnswerFloor) {
   EXPECT_EQ(g.thinking.budget, 0);
 }
 
+TEST(MakeGeneration, SeedFromRequestOrFresh) {
+  Fixture f;
+  Budget b;
+  RequestParams p;
+  const auto g1 = make_generation(p, Profile{}, f.cp, Mode::kInstruct, prompt(3), 512, {}, false, &b);
+  const auto g2 = make_generation(p, Profile{}, f.cp, Mode::kInstruct, prompt(3), 512, {}, false, &b);
+  EXPECT_NE(g1.sampling.seed, g2.sampling.seed);  // 2^-64 chance of a false failure
+  p.seed = 1234;
+  EXPECT_EQ(make_generation(p, Profile{}, f.cp, Mode::kInstruct, prompt(3), 512, {}, false, &b).sampling.seed, 1234u);
+}
+
 TEST(MakeGeneration, PromptLimits) {
   Fixture f;
   Budget b;
