@@ -153,6 +153,16 @@ TEST(ChatTemplate, RunawayTemplatesAreBounded) {
   EXPECT_NE(error_of("{{ range(100000000) }}").find("range()"), std::string::npos);
   EXPECT_NE(error_of("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}").find("nested deeper"), std::string::npos);
   EXPECT_NE(error_of("{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}").find("too deep"), std::string::npos);
+  // Doubling a list or a string, or blowing one up with replace/indent, stops at the caps.
+  EXPECT_NE(error_of("{% set ns = namespace(a=[1]) %}{% for i in range(60) %}{% set ns.a = ns.a + ns.a %}{% endfor %}")
+                .find("budget"),
+            std::string::npos);
+  EXPECT_NE(error_of("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}")
+                .find("MiB"),
+            std::string::npos);
+  EXPECT_NE(error_of("{{ ('x' * 1000000)|replace('x', '" + std::string(100, 'y') + "') }}").find("too large"),
+            std::string::npos);
+  EXPECT_NE(error_of("{{ ('\\n' * 1000000)|indent(1000, true, true) }}").find("MiB"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 

@@ -13,6 +13,7 @@ namespace qvl::jinja {
 namespace {
 
 constexpr double kMaxRange = 1e5;  // items; templates index messages, never more
+constexpr size_t kMaxReplaced = 64u << 20;  // bytes a replace() may produce
 
 Value fn(const char* name, NativeFn f) { return Value::of_function(name, std::move(f)); }
 
@@ -73,6 +74,15 @@ Value replace(const std::string& s, Args& args) {
   double remaining = (count.kind == Kind::kNull || count.number < 0) ? INFINITY : count.number;
   const std::string& from = args[0].str;
   const std::string& to = args[1].str;
+  double inserts = 0;  // how many times `to` goes in, to refuse huge results up front
+  if (from.empty()) {
+    inserts = std::min(remaining, static_cast<double>(js::code_points(s).size() + 1));
+  } else {
+    for (size_t p = s.find(from); p != std::string::npos && inserts < remaining; p = s.find(from, p + from.size())) ++inserts;
+  }
+  if (static_cast<double>(s.size()) + inserts * static_cast<double>(to.size()) > static_cast<double>(kMaxReplaced)) {
+    QVL_FAIL("chat template: replace() result would be too large");
+  }
   std::string out;
   if (from.empty()) {  // inserts at every code point boundary, ends included
     size_t i = 0;

@@ -171,8 +171,12 @@ Value Interpreter::apply_call_filter(const Value& v, const Node& call, const Env
     auto [args, kw] = eval_args(call.args, env);
     Value sep = pick(args, 0, kw, "separator", Value::of_string(""));
     if (sep.kind != Kind::kString) QVL_FAIL("chat template: join separator must be a string");
-    if (v.is_array_like()) return Value::of_string(join_values(*v.array, sep.str));
+    if (v.is_array_like()) {
+      check_size(sep.str.size() * v.array->size());
+      return Value::of_string(join_values(*v.array, sep.str));
+    }
     std::vector<std::string> cps = js::code_points(v.str);
+    check_size(v.str.size() + sep.str.size() * cps.size());
     std::string out;
     for (size_t i = 0; i < cps.size(); ++i) out += (i ? sep.str : "") + cps[i];
     check_size(out.size());
@@ -207,6 +211,7 @@ Value Interpreter::apply_call_filter(const Value& v, const Node& call, const Env
       Value first = pick(args, 1, kw, "first", Value::of_bool(false));
       Value blank = pick(args, 2, kw, "blank", Value::of_bool(false));
       std::string pad(static_cast<size_t>(std::clamp(width.number, 0.0, 1024.0)), ' ');
+      check_size(v.str.size() + pad.size() * (std::count(v.str.begin(), v.str.end(), '\n') + 1));
       return Value::of_string(indent_lines(v.str, pad, truthy(first), truthy(blank)));
     }
     if (name == "replace") {

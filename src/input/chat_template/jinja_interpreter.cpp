@@ -210,6 +210,7 @@ Value Interpreter::eval_binary(const Node& n, const EnvPtr& env) {
     if (op == "<=") return Value::of_bool(a <= b);
   } else if (l.is_array_like() && r.is_array_like()) {
     if (op == "+") {
+      charge(l.array->size() + r.array->size());  // repeated doubling must hit the budget
       std::vector<Value> items = *l.array;
       items.insert(items.end(), r.array->begin(), r.array->end());
       return Value::of_array(std::move(items));
