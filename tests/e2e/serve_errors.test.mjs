@@ -23,6 +23,8 @@ const cases = [
   ['body is not JSON', C, '{"messages": [', 400],
   ['body is a JSON array', C, '[1,2]', 400],
   ['empty body', C, '', 400],
+  ['deeply nested JSON', C, '['.repeat(200000) + ']'.repeat(200000), 400],
+  ['invalid UTF-8 in the body', C, Buffer.from('{"messages":[{"role":"user","content":"\xff\xfe"}]}', 'latin1'), 400],
   ['messages missing', C, { model: 'm' }, 400],
   ['messages not an array', C, chat({ messages: 'hi' }), 400],
   ['messages empty', C, chat({ messages: [] }), 400],
