@@ -14,6 +14,7 @@
 #include "base/thread_pool.h"
 #include "engine/engine.h"
 #include "model/model.h"
+#include "serve/config_file.h"
 #include "serve/deployment.h"
 #include "serve/http_server.h"
 #include "serve/serve_vision.h"
@@ -33,6 +34,8 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --api-key KEY           require Authorization: Bearer KEY (except /health and /metrics)
   --cors-origin ORIGIN    allow browser calls from ORIGIN ("*" for any); repeatable
   --thinking-budget-max N ceiling for per-request thinking budgets (default 2048)
+  --profiles FILE         per-mode profiles for every model (JSON/YAML {instruct: {...}, thinking: {...}})
+  --wrapup TEXT           line injected when the thinking budget is spent (must contain </think>)
   --ctx N                 context length per sequence (default: min(model maximum, 8192))
   --max-running N         sequences decoded together per checkpoint (default 8)
   --max-queue N           waiting requests before 429 (default 64)
@@ -84,9 +87,13 @@ int serve_main(const std::vector<std::string>& argv) {
   Args a(argv,
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "max-running", "max-queue", "max-body-mb",
-          "max-images", "threads", "http-threads", "keepalive-s"},
+          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup"},
          {});
-  const serve::ServeConfig cfg = config_from(a);
+  serve::ServeConfig cfg = config_from(a);
+  for (auto& d : cfg.models) {
+    if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
+    if (a.has("wrapup")) d.profiles.apply_json({{"thinking", {{"wrapup", a.get("wrapup")}}}});
+  }
   if (a.has("threads")) set_default_threads(a.get_int("threads", 1));
 
   // Signals go to sigwait below, never to a random thread.

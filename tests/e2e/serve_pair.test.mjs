@@ -12,7 +12,7 @@ import { hybridModel, pairModels, startServer, tokenId } from './serve_helpers.m
 
 let srv, client, TALK, dir;
 const NO_EOS = { 151645: -100, 151643: -100 };  // <|im_end|>, <|endoftext|>: keep the random model talking
-const WRAPUP = 'I have thought about this long enough, so I will answer now.';
+const WRAPUP = 'Enough thinking; here is my answer.';  // set with --wrapup below
 
 before(async () => {
   // A deployment file: the pair plus a hybrid model with a profile override, and aliases.
@@ -31,7 +31,7 @@ before(async () => {
     '    profiles:',
     '      instruct: { max_tokens: 3, temperature: 0 }',
   ].join('\n') + '\n');
-  srv = await startServer(['--deployment', file, '--ctx', '1024']);
+  srv = await startServer(['--deployment', file, '--ctx', '1024', '--wrapup', `\n\n${WRAPUP}\n</think>\n\n`]);
   client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'unused', maxRetries: 0 });
   // The greedy random model likes emitting whitespace, which the parser trims after
   // </think>; a bias towards a word makes the answer visible (it never ends a sentence,
