@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <unordered_map>
 #include <random>
+#include <thread>
+#include <atomic>
 
 #include "base/error.h"
 #include "input/tokenizer/byte_level.h"
@@ -156,6 +158,31 @@ TEST(Tokenizer, RejectsBadData) {
   bad.token_types.pop_back();
   EXPECT_THROW(Tokenizer{bad}, Error);  // a byte without a token
   EXPECT_THROW(Tokenizer::from_hf_json("/nonexistent/tokenizer.json"), Error);
+}
+
+// Concurrent const use shares the word cache; every thread must see exact results.
+TEST(Tokenizer, ConcurrentEncode) {
+  NEED_VOCAB();
+  std::vector<std::string> texts;
+  std::mt19937 rng(3);
+  for (int i = 0; i < 64; ++i) {
+    std::string s;
+    for (int w = 0; w < 40; ++w) s += " w" + std::to_string(rng() % 50) + (rng() % 4 ? "" : "\xE4\xB8\xAD\xE6\x96\x87");
+    texts.push_back(s);
+  }
+  Tokenizer single(tok->data());  // its own cache, used from one thread
+  std::vector<Ids> want;
+  for (const auto& t : texts) want.push_back(single.encode(t));
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int th = 0; th < 4; ++th)
+    threads.emplace_back([&, th] {
+      for (int round = 0; round < 20; ++round)
+        for (size_t i = th; i < texts.size(); i += 2)
+          if (tok->encode(texts[i]) != want[i]) ++bad;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
 }
 
 // Random bytes, biased towards the characters the split rule and NFC care about.
