@@ -33,7 +33,8 @@ void ThreadPool::worker_loop(int ith) {
     uint64_t gen;
     while ((gen = generation_.load(std::memory_order_acquire)) == seen) {
       if (++spins < kSpinIterations) {
-        _mm_pause();
+        if (spins % 1024 == 0) std::this_thread::yield();  // let a descheduled caller in
+        else _mm_pause();
         continue;
       }
       std::unique_lock<std::mutex> lock(mutex_);
@@ -63,7 +64,12 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
   }
   if (sleepers_.load() > 0) wake_.notify_all();
   fn(0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
+  // Spin while workers finish (the common, fast case), but yield once it takes
+  // long: on an oversubscribed machine the worker we wait for needs our core.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < 4096) _mm_pause();
+    else std::this_thread::yield();
+  }
   job_ = nullptr;
 }
 
