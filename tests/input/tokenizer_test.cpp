@@ -3,6 +3,7 @@
 // a naive reference merger, the incremental decoder, bad input, and a random-bytes fuzz.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
 #include <random>
@@ -192,7 +193,9 @@ TEST(Tokenizer, FuzzRandomBytes) {
   const std::vector<std::string> pieces = {" ", "\n", "\r\n", "\t", "'", "'s", "a", "Z", "7", "<|im_end|>", "<think>", "<|",
                                            "\xCC\x81", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xE2\x80\x8D", "\xC2\x85",
                                            "\xEF\xBB\xBF", "\xE1\x84\x80", "\xE1\x85\xA1", "\xC3\xA9", "!!"};
-  for (int iter = 0; iter < 3000; ++iter) {
+  // QVL_FUZZ_ITERS raises the count for a longer local run; CI keeps 3000.
+  const int iters = std::getenv("QVL_FUZZ_ITERS") ? std::atoi(std::getenv("QVL_FUZZ_ITERS")) : 3000;
+  for (int iter = 0; iter < iters; ++iter) {
     std::string s;
     size_t n = rng() % (iter % 100 == 0 ? 5000 : 40);
     for (size_t k = 0; k < n; ++k) {
