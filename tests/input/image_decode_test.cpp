@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -231,12 +232,16 @@ TEST(ImageDecode, FuzzMutatedFilesNeverCrash) {
     WebPFree(out);
   }
 #endif
-  std::mt19937_64 rng(1234);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  // CI keeps the default bound; QVL_FUZZ_MS / QVL_FUZZ_SEED allow longer local runs.
+  auto env = [](const char* k, long def) { const char* v = std::getenv(k); return v ? std::atol(v) : def; };
+  std::mt19937_64 rng(static_cast<uint64_t>(env("QVL_FUZZ_SEED", 1234)));
+  const long ms = env("QVL_FUZZ_MS", 1500);
+  const int max_runs = ms > 1500 ? INT32_MAX : 20000;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   int runs = 0, decoded = 0;
   DecodeLimits limits;
   limits.max_pixels = 1 << 20;  // keeps mutated headers from allocating much
-  while (std::chrono::steady_clock::now() < deadline && runs < 20000) {
+  while (std::chrono::steady_clock::now() < deadline && runs < max_runs) {
     std::vector<uint8_t> b = seeds[rng() % seeds.size()];
     const int edits = 1 + rng() % 8;
     for (int e = 0; e < edits && !b.empty(); ++e) {

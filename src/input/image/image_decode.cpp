@@ -80,6 +80,27 @@ void check_size(int64_t w, int64_t h, const DecodeLimits& limits) {
             " pixels");
 }
 
+// Debian's stb_image (2.27) writes past a 257-entry array when a JPEG Huffman
+// table declares more than 256 codes (fixed upstream later). Every FF C4 (DHT)
+// in the file is checked the way stb would read it, wherever it sits: a marker
+// walk could disagree with stb's own on a corrupt file, a byte scan cannot miss.
+void check_jpeg_huffman_tables(const uint8_t* d, size_t n) {
+  for (size_t pos = 0; pos + 4 <= n; ++pos) {
+    if (d[pos] != 0xFF || d[pos + 1] != 0xC4) continue;
+    const size_t len = (size_t{d[pos + 2]} << 8) | d[pos + 3];
+    // stb reads tables while the declared length lasts, each table's 16
+    // counts even past that length.
+    size_t t = pos + 4;
+    const size_t end = pos + 2 + len;
+    while (t < end && t < n) {
+      size_t codes = 0;
+      for (size_t i = 1; i <= 16; ++i) codes += t + i < n ? d[t + i] : 0;
+      QVL_CHECK(codes <= 256, "corrupt jpeg image (Huffman table with ", codes, " codes)");
+      t += 17 + codes;
+    }
+  }
+}
+
 // RGBA (stb or libwebp) to RGB with alpha composited over white, as qwen-vl-utils does.
 Image rgba_over_white(const unsigned char* s, int w, int h) {
   Image img(w, h);
@@ -157,6 +178,7 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
 
   int64_t hw = 0, hh = 0;
   if (header_size(fmt, data, size, &hw, &hh)) check_size(hw, hh, limits);
+  if (fmt == "jpeg") check_jpeg_huffman_tables(data, size);
   int w = 0, h = 0, comp = 0;
   const int len = static_cast<int>(size);
   if (!stbi_info_from_memory(data, len, &w, &h, &comp)) {
