@@ -29,7 +29,8 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   require_ready(ctx);
   const json body = parse_body(req);
   RequestParams p = parse_request_params(body, true, ctx.opt.limits);
-  ChatInput in = parse_messages(body);
+  const nlohmann::ordered_json obody = parse_body_ordered(req);
+  ChatInput in = parse_messages(obody);
   if (static_cast<int>(in.images.size()) > ctx.opt.limits.max_images)
     throw ApiError(400, str("too many images: ", in.images.size(), " (the limit is ", ctx.opt.limits.max_images, ")"),
                    "messages", "too_many_images");
@@ -40,8 +41,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
     if (rf["type"] != "text")
       throw bad_param("response_format", "response_format type '" + rf["type"].get<std::string>() + "' is not supported");
   }
-  if (body.contains("tools") && !body["tools"].is_null() && !body["tools"].is_array())
-    throw bad_param("tools", "'tools' must be an array");
+  nlohmann::ordered_json extra = template_extras(obody, false);  // validates tools / kwargs early
 
   const ModelRegistry::Found found = find_model(ctx, p.model);
   const Deployment& dep = *found.deployment;
@@ -60,8 +60,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   ModeDecision decision = resolve_mode(mr, *ctx.router);
   const Checkpoint& cp = dep.for_mode(&decision.mode, &decision.note);
 
-  json extra = {{"enable_thinking", decision.mode == Mode::kThinking}};
-  if (body.contains("tools") && body["tools"].is_array() && !body["tools"].empty()) extra["tools"] = body["tools"];
+  extra["enable_thinking"] = decision.mode == Mode::kThinking;
   std::string prompt;
   try {
     prompt = render_chat(cp, in.messages, extra);

@@ -5,7 +5,7 @@
 
 namespace qvl::serve {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -77,6 +77,25 @@ ChatInput parse_messages(const json& body) {
     out.messages.push_back(std::move(nm));
   }
   return out;
+}
+
+json template_extras(const json& body, bool thinking) {
+  json extra = json::object();
+  if (body.contains("chat_template_kwargs") && !body["chat_template_kwargs"].is_null()) {
+    if (!body["chat_template_kwargs"].is_object())
+      throw bad_param("chat_template_kwargs", "'chat_template_kwargs' must be an object");
+    for (const auto& [k, v] : body["chat_template_kwargs"].items()) {
+      // The server owns these; a client value would desynchronise prompt and parser.
+      if (k == "messages" || k == "add_generation_prompt" || k == "bos_token" || k == "eos_token") continue;
+      extra[k] = v;
+    }
+  }
+  if (body.contains("tools") && !body["tools"].is_null()) {
+    if (!body["tools"].is_array()) throw bad_param("tools", "'tools' must be an array");
+    if (!body["tools"].empty()) extra["tools"] = body["tools"];
+  }
+  extra["enable_thinking"] = thinking;
+  return extra;
 }
 
 }  // namespace qvl::serve

@@ -11,12 +11,19 @@
 
 namespace qvl::serve {
 
+// Template inputs are ordered_json: the client's key order reaches the template
+// (`tool | tojson` prints keys in order, as Hugging Face does).
 struct ChatInput {
-  nlohmann::json messages;      // template-ready: text-only content joined into a string
+  nlohmann::ordered_json messages;  // template-ready: text-only content joined into a string
   std::vector<ImageRef> images;  // in order of appearance
   std::string last_user_text;   // what the router reads
 };
 
-ChatInput parse_messages(const nlohmann::json& body);
+ChatInput parse_messages(const nlohmann::ordered_json& body);
+
+// Everything else the template sees besides messages: `chat_template_kwargs` (in
+// client order), `tools` when non-empty (400 unless an array), and
+// `enable_thinking` set from the resolved mode (it overrides the kwarg).
+nlohmann::ordered_json template_extras(const nlohmann::ordered_json& body, bool thinking);
 
 }  // namespace qvl::serve

@@ -15,8 +15,9 @@ static const char* kChatMl =
 
 static int32_t token_id(const Tokenizer& tok, const char* s) { return tok.find_token(s); }
 
-std::string render_chat(const Checkpoint& cp, const nlohmann::json& messages, const nlohmann::json& extra) {
-  nlohmann::json ctx = extra.is_object() ? extra : nlohmann::json::object();
+std::string render_chat(const Checkpoint& cp, const nlohmann::ordered_json& messages,
+                        const nlohmann::ordered_json& extra) {
+  nlohmann::ordered_json ctx = extra.is_object() ? extra : nlohmann::ordered_json::object();
   ctx["messages"] = messages;
   ctx["add_generation_prompt"] = true;
   ctx["bos_token"] = cp.bos_token;

@@ -49,7 +49,8 @@ struct Checkpoint {
 // Parses the template and probes what it does with enable_thinking. Throws qvl::Error.
 void prepare_checkpoint(Checkpoint& cp);
 // Renders messages (already normalised) with add_generation_prompt.
-std::string render_chat(const Checkpoint& cp, const nlohmann::json& messages, const nlohmann::json& extra);
+std::string render_chat(const Checkpoint& cp, const nlohmann::ordered_json& messages,
+                        const nlohmann::ordered_json& extra);
 
 using CheckpointLoader = std::function<std::shared_ptr<Checkpoint>(const CheckpointSpec& spec)>;
 

@@ -65,6 +65,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
   s.Get("/models", route(handle_models));
   s.Post("/tokenize", route(handle_tokenize));
   s.Post("/detokenize", route(handle_detokenize));
+  s.Post("/apply-template", route(handle_apply_template));
   s.Get("/health", route(handle_health));
   s.Get("/metrics", route(handle_metrics));
   s.Options(".*", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });

@@ -27,6 +27,12 @@ nlohmann::json parse_body(const httplib::Request& req) {
   return j;
 }
 
+nlohmann::ordered_json parse_body_ordered(const httplib::Request& req) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_json");
+  return j;
+}
+
 std::string dump_json(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& body) {

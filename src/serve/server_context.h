@@ -51,12 +51,15 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
 void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_models(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+void handle_apply_template(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_detokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_health(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 void handle_metrics(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
 
 // Shared helpers for the endpoint files.
 nlohmann::json parse_body(const httplib::Request& req);  // ApiError 400 unless a JSON object
+// The same body with the client's key order kept (what the chat template sees).
+nlohmann::ordered_json parse_body_ordered(const httplib::Request& req);
 void send_json(httplib::Response& res, int status, const nlohmann::json& body);
 std::string dump_json(const nlohmann::json& j);          // invalid UTF-8 replaced, never throws
 void require_ready(const ServerContext& ctx);            // ApiError 503 while loading

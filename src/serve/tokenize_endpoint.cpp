@@ -1,6 +1,7 @@
-// POST /tokenize and POST /detokenize (llama-server shapes). /tokenize takes
-// "content" (text) or "messages" (rendered with the chat template in the
-// requested mode, so clients can count prompt tokens exactly).
+// POST /tokenize, /detokenize and /apply-template (llama-server shapes). /tokenize
+// takes "content" (text) or "messages" (rendered with the chat template in the
+// requested mode, so clients can count prompt tokens exactly); /apply-template
+// returns only the rendered prompt. Neither takes images.
 #include <httplib.h>
 
 #include "serve/api_error.h"
@@ -18,6 +19,44 @@ static std::string model_field(const json& body) {
   return body["model"];
 }
 
+// Renders a request's messages (+ tools, chat_template_kwargs) in its resolved
+// mode: {"prompt", "reasoning_mode"}; sets X-Reasoning-Mode-Used.
+static json render_request(ServerContext& ctx, const httplib::Request& req, httplib::Response& res,
+                           const ModelRegistry::Found& found) {
+  const json body = parse_body(req);
+  const nlohmann::ordered_json obody = parse_body_ordered(req);
+  ChatInput in = parse_messages(obody);
+  if (!in.images.empty()) throw bad_param("messages", "this endpoint does not take images");
+  nlohmann::ordered_json extra = template_extras(obody, false);
+  ModeRequest mr;
+  mr.header = header_of(req, "X-Reasoning-Mode");
+  mr.body = &body;
+  mr.alias_mode = found.alias_mode;
+  mr.alias = found.name;
+  mr.router_input.text = in.last_user_text;
+  mr.router_input.task = body.contains("task") && body["task"].is_string() ? body["task"].get<std::string>()
+                                                                            : req.get_header_value("X-Task");
+  ModeDecision d = resolve_mode(mr, *ctx.router);
+  const Checkpoint& cp = found.deployment->for_mode(&d.mode, &d.note);
+  extra["enable_thinking"] = d.mode == Mode::kThinking;
+  std::string text;
+  try {
+    text = render_chat(cp, in.messages, extra);
+  } catch (const Error& e) {
+    throw ApiError(400, std::string("the chat template rejected the messages: ") + e.what(), "messages");
+  }
+  res.set_header("X-Reasoning-Mode-Used", d.header_value());
+  return {{"prompt", text}, {"reasoning_mode", d.to_json()}};
+}
+
+void handle_apply_template(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  require_ready(ctx);
+  const json body = parse_body(req);
+  const ModelRegistry::Found found = find_model(ctx, model_field(body));
+  if (!body.contains("messages")) throw bad_param("messages", "'messages' is required");
+  send_json(res, 200, render_request(ctx, req, res, found));
+}
+
 void handle_tokenize(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   require_ready(ctx);
   const json body = parse_body(req);
@@ -31,24 +70,8 @@ void handle_tokenize(ServerContext& ctx, const httplib::Request& req, httplib::R
   std::string text;
   json out = json::object();
   if (body.contains("messages")) {
-    ChatInput in = parse_messages(body);
-    if (!in.images.empty()) throw bad_param("messages", "/tokenize does not take images");
-    ModeRequest mr;
-    mr.header = header_of(req, "X-Reasoning-Mode");
-    mr.body = &body;
-    mr.alias_mode = found.alias_mode;
-    mr.alias = found.name;
-    mr.router_input.text = in.last_user_text;
-    ModeDecision d = resolve_mode(mr, *ctx.router);
-    const Checkpoint& cp = dep.for_mode(&d.mode, &d.note);
-    try {
-      text = render_chat(cp, in.messages, {{"enable_thinking", d.mode == Mode::kThinking}});
-    } catch (const Error& e) {
-      throw ApiError(400, std::string("the chat template rejected the messages: ") + e.what(), "messages");
-    }
-    out["prompt"] = text;
-    out["reasoning_mode"] = d.to_json();
-    res.set_header("X-Reasoning-Mode-Used", d.header_value());
+    out = render_request(ctx, req, res, found);
+    text = out["prompt"];
   } else if (body.contains("content") && body["content"].is_string()) {
     text = body["content"];
   } else {

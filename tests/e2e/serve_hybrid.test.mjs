@@ -6,7 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import fs from 'node:fs';
 import { hybridModel, startServer, postJson } from './serve_helpers.mjs';
+import { applyChatTemplate } from '../../tools/ref/render_template.mjs';
 
 const KEY = 'sk-test-key';
 let srv, client;
@@ -270,4 +272,47 @@ test('API key and CORS', async () => {
   assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example');
   const other = await fetch(srv.url + '/health', { headers: { Origin: 'https://evil.example' } });
   assert.equal(other.headers.get('access-control-allow-origin'), null);
+});
+
+// Tools with keys in a non-alphabetical order: Hugging Face keeps the client's order in
+// `tool | tojson`; the server must too (ordered JSON all the way to the template).
+const TOOLS = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city',
+  parameters: { type: 'object', required: ['city'],
+    properties: { zeta_city: { type: 'string', description: 'city' }, alpha_unit: { enum: ['c', 'f'] } } } } }];
+const TOOL_MESSAGES = [
+  { role: 'system', content: 'You are helpful.' },
+  { role: 'user', content: 'Weather in Paris?' },
+  { role: 'assistant', content: '', tool_calls: [{ type: 'function',
+    function: { name: 'get_weather', arguments: { zeta_city: 'Paris', alpha_unit: 'c' } } }] },
+  { role: 'tool', content: '{"temp": 21, "sky": "clear"}' },
+  { role: 'user', content: 'And tomorrow?' },
+];
+
+test('POST /apply-template with tools equals @huggingface/jinja, key order kept', async () => {
+  const source = fs.readFileSync('data/templates/qwen3-hybrid.jinja', 'utf8');
+  for (const thinking of [false, true]) {
+    const r = await postJson(srv.url + '/apply-template', { model: 'qwen3-hybrid', messages: TOOL_MESSAGES,
+      tools: TOOLS, chat_template_kwargs: { enable_thinking: thinking } }, auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.reasoning_mode.mode, thinking ? 'thinking' : 'instruct');
+    const want = applyChatTemplate(source, { messages: TOOL_MESSAGES, tools: TOOLS,
+      add_generation_prompt: true, enable_thinking: thinking });
+    assert.equal(r.json.prompt, want);
+    assert.ok(r.json.prompt.indexOf('"zeta_city"') < r.json.prompt.indexOf('"alpha_unit"'), 'client key order');
+    assert.ok(r.json.prompt.indexOf('"type": "function"') < r.json.prompt.indexOf('"name": "get_weather"'));
+  }
+  // /tokenize renders the same prompt, and the chat endpoint counts the same prompt tokens.
+  const t = await postJson(srv.url + '/tokenize', { model: 'qwen3-hybrid', messages: TOOL_MESSAGES, tools: TOOLS,
+    reasoning_mode: 'instruct' }, auth);
+  assert.equal(t.status, 200, t.text);
+  const c = await postJson(srv.url + '/v1/chat/completions', { model: 'qwen3-hybrid', messages: TOOL_MESSAGES,
+    tools: TOOLS, reasoning_mode: 'instruct', max_tokens: 1, temperature: 0 }, auth);
+  assert.equal(c.status, 200, c.text);
+  assert.equal(c.json.usage.prompt_tokens, t.json.count);
+  const bad = await postJson(srv.url + '/apply-template', { messages: TOOL_MESSAGES, tools: { a: 1 } }, auth);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.param, 'tools');
+  const badKw = await postJson(srv.url + '/apply-template', { messages: TOOL_MESSAGES, chat_template_kwargs: 3 },
+    auth);
+  assert.equal(badKw.status, 400);
 });
