@@ -80,23 +80,42 @@ void check_size(int64_t w, int64_t h, const DecodeLimits& limits) {
             " pixels");
 }
 
-// Debian's stb_image (2.27) writes past a 257-entry array when a JPEG Huffman
-// table declares more than 256 codes (fixed upstream later). Every FF C4 (DHT)
-// in the file is checked the way stb would read it, wherever it sits: a marker
-// walk could disagree with stb's own on a corrupt file, a byte scan cannot miss.
+// Debian's stb_image (2.27) has two memory bugs on corrupt JPEGs (both found by
+// the fuzz test): a Huffman table with more than 256 codes overflows a
+// 257-entry array, and a scan that uses a table no DHT defined decodes through
+// uninitialised memory. Every FF C4 (DHT) and FF DA (SOS) in the file is checked
+// in file order the way stb would read it: a marker walk could disagree with
+// stb's own on a corrupt file, a byte scan cannot miss one.
 void check_jpeg_huffman_tables(const uint8_t* d, size_t n) {
+  auto at = [&](size_t i) -> unsigned { return i < n ? d[i] : 0u; };
+  bool defined[2][4] = {};  // [class: 0 DC, 1 AC][table id]
   for (size_t pos = 0; pos + 4 <= n; ++pos) {
-    if (d[pos] != 0xFF || d[pos + 1] != 0xC4) continue;
+    if (d[pos] != 0xFF || (d[pos + 1] != 0xC4 && d[pos + 1] != 0xDA)) continue;
     const size_t len = (size_t{d[pos + 2]} << 8) | d[pos + 3];
-    // stb reads tables while the declared length lasts, each table's 16
-    // counts even past that length.
-    size_t t = pos + 4;
-    const size_t end = pos + 2 + len;
-    while (t < end && t < n) {
-      size_t codes = 0;
-      for (size_t i = 1; i <= 16; ++i) codes += t + i < n ? d[t + i] : 0;
-      QVL_CHECK(codes <= 256, "corrupt jpeg image (Huffman table with ", codes, " codes)");
-      t += 17 + codes;
+    if (d[pos + 1] == 0xC4) {
+      // stb reads tables while the declared length lasts, each table's 16
+      // counts even past that length.
+      size_t t = pos + 4;
+      const size_t end = pos + 2 + len;
+      while (t < end && t < n) {
+        const unsigned tc = at(t) >> 4, th = at(t) & 15;
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16; ++i) codes += at(t + i);
+        QVL_CHECK(codes <= 256, "corrupt jpeg image (Huffman table with ", codes, " codes)");
+        if (tc <= 1 && th <= 3) defined[tc][th] = true;
+        t += 17 + codes;
+      }
+      continue;
+    }
+    // SOS: Ns, Ns x (component, DC table << 4 | AC table), Ss, Se, Ah/Al.
+    const unsigned ns = at(pos + 4);
+    const unsigned ss = at(pos + 5 + 2 * ns), se = at(pos + 6 + 2 * ns);
+    for (unsigned c = 0; c < ns && c < 4; ++c) {
+      const unsigned tables = at(pos + 6 + 2 * c), dc = tables >> 4, ac = tables & 15;
+      if (dc > 3 || ac > 3) continue;  // stb rejects these itself
+      QVL_CHECK(ss != 0 || defined[0][dc], "corrupt jpeg image (scan uses undefined DC Huffman table ", dc, ")");
+      QVL_CHECK((ss == 0 && se == 0) || defined[1][ac], "corrupt jpeg image (scan uses undefined AC Huffman table ",
+                ac, ")");
     }
   }
 }
