@@ -187,7 +187,7 @@ int cmd_tokenize(const std::vector<std::string>& argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  QVL_CHECK(args.has("model"), "--model PATH is required\n", kUsage);
+  QVL_CHECK(args.has("model"), "--model PATH is required (qvl tokenize --help)");
   QVL_CHECK(args.positional().size() <= 1, "at most one TEXT argument (quote it)");
   Loaded model = load_model_tokenizer(args.get("model"));
   const Tokenizer& tok = model.tok;
