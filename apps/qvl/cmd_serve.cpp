@@ -34,6 +34,7 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --api-key KEY           require Authorization: Bearer KEY (except /health and /metrics)
   --cors-origin ORIGIN    allow browser calls from ORIGIN ("*" for any); repeatable
   --thinking-budget-max N ceiling for per-request thinking budgets (default 2048)
+  --effort-budgets SPEC   thinking budgets for reasoning_effort (default low=512,medium=2048,high=max)
   --profiles FILE         per-mode profiles for every model (JSON/YAML {instruct: {...}, thinking: {...}})
   --wrapup TEXT           line injected when the thinking budget is spent (must contain </think>)
   --ctx N                 context length per sequence (default: min(model maximum, 8192))
@@ -87,7 +88,7 @@ int serve_main(const std::vector<std::string>& argv) {
   Args a(argv,
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "max-running", "max-queue", "max-body-mb",
-          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup"},
+          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets"},
          {});
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
@@ -114,6 +115,7 @@ int serve_main(const std::vector<std::string>& argv) {
   ctx.opt.keepalive_s = a.get_double("keepalive-s", 5);
   ctx.opt.limits.thinking_budget_max = cfg.thinking_budget_max;
   ctx.opt.limits.max_images = a.get_int("max-images", 8);
+  if (a.has("effort-budgets")) serve::parse_effort_budgets(a.get("effort-budgets"), ctx.opt.limits);
   QVL_CHECK(ctx.opt.http_threads >= 1 && ctx.opt.keepalive_s > 0, "--http-threads and --keepalive-s must be positive");
   ctx.router = std::make_shared<serve::Router>(cfg.router_file.empty() ? serve::Router::defaults()
                                                                        : serve::Router::from_file(cfg.router_file));

@@ -26,13 +26,14 @@ Asked from_bool(const nlohmann::json& v, const std::string& field) {
   return {true, false, v.get<bool>() ? Mode::kThinking : Mode::kInstruct, field};
 }
 
-// reasoning_effort (OpenAI): "none" turns thinking off; any effort turns it on.
+// reasoning_effort (OpenAI): "none" and "minimal" turn thinking off; low / medium /
+// high turn it on (their thinking budgets are set in make_generation).
 Asked from_effort(const nlohmann::json& v) {
   static const char* kField = "reasoning_effort";
   if (!v.is_string()) throw bad_param(kField, "'reasoning_effort' must be a string");
   const std::string s = v;
-  if (s == "none") return {true, false, Mode::kInstruct, kField};
-  if (s == "minimal" || s == "low" || s == "medium" || s == "high") return {true, false, Mode::kThinking, kField};
+  if (s == "none" || s == "minimal") return {true, false, Mode::kInstruct, kField};
+  if (s == "low" || s == "medium" || s == "high") return {true, false, Mode::kThinking, kField};
   if (s == "auto") return {true, true, Mode::kInstruct, kField};
   throw bad_param(kField, "'reasoning_effort' must be none, minimal, low, medium, high or auto");
 }

@@ -123,9 +123,37 @@ RequestParams parse_request_params(const json& b, bool chat, const ServerLimits&
     auto v = integer(b, k, 0, 1 << 30);
     if (v && !p.thinking_budget) p.thinking_budget = static_cast<int>(*v);
   }
+  // The mode resolver validates these fields; here only the effort level is kept.
+  for (const char* k : {"reasoning_effort", "think"})
+    if (b.contains(k) && b[k].is_string() && (b[k] == "low" || b[k] == "medium" || b[k] == "high")) {
+      p.effort = b[k];
+      break;
+    }
   p.user = string_field(b, "user");
   p.task = string_field(b, "task");
   return p;
+}
+
+void parse_effort_budgets(const std::string& spec, ServerLimits& limits) {
+  size_t pos = 0;
+  while (pos <= spec.size()) {
+    const size_t end = std::min(spec.find(',', pos), spec.size());
+    const std::string item = spec.substr(pos, end - pos);
+    const size_t eq = item.find('=');
+    QVL_CHECK(eq != std::string::npos, "effort budgets: '", item, "' is not LEVEL=N (e.g. low=512,medium=2048,high=max)");
+    const std::string level = item.substr(0, eq), value = item.substr(eq + 1);
+    int n = -1;
+    if (value != "max") {
+      QVL_CHECK(!value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos,
+                "effort budgets: '", value, "' is not a non-negative integer or 'max'");
+      n = std::stoi(value);
+    }
+    if (level == "low") limits.effort_low = n;
+    else if (level == "medium") limits.effort_medium = n;
+    else if (level == "high") limits.effort_high = n;
+    else QVL_FAIL("effort budgets: level '", level, "' is not low, medium or high");
+    pos = end + 1;
+  }
 }
 
 bool prompt_opens_think(const std::string& prompt) {
@@ -181,7 +209,12 @@ GenerationRequest make_generation(const RequestParams& p, const Profile& prof, c
     t.wrapup_tokens = cp.tokenizer->encode(prof.wrapup, true);
     const int floor = std::min(prof.answer_floor, g.max_tokens / 2);
     const int overhead = floor + prof.sentence_grace + static_cast<int>(t.wrapup_tokens.size());
-    int b = std::min(p.thinking_budget.value_or(prof.thinking_budget), limits.thinking_budget_max);
+    int dflt = prof.thinking_budget;
+    if (!p.effort.empty()) {
+      const int e = p.effort == "low" ? limits.effort_low : p.effort == "medium" ? limits.effort_medium : limits.effort_high;
+      dflt = e < 0 ? limits.thinking_budget_max : e;
+    }
+    int b = std::min(p.thinking_budget.value_or(dflt), limits.thinking_budget_max);
     b = std::max(0, std::min(b, g.max_tokens - overhead));
     t.budget = b;
     t.answer_floor = floor;

@@ -28,14 +28,21 @@ struct RequestParams {
   bool logprobs = false;
   int top_logprobs = 0;
   std::optional<int> thinking_budget;  // thinking_budget | thinking_token_budget | thinking_budget_tokens
+  std::string effort;                  // low | medium | high from reasoning_effort or think; "" = none
   std::string user, task;
 };
 
 struct ServerLimits {
   int thinking_budget_max = 2048;
+  // Default thinking budgets for reasoning_effort low / medium / high; -1 = the
+  // ceiling. An explicit thinking_budget wins over the effort.
+  int effort_low = 512, effort_medium = 2048, effort_high = -1;
   int max_n = 16;
   int max_images = 8;
 };
+
+// "low=N,medium=N,high=N" (any subset; N or "max" = the ceiling) into limits. Throws qvl::Error.
+void parse_effort_budgets(const std::string& spec, ServerLimits& limits);
 
 // chat: logprobs is a bool + top_logprobs; completions: logprobs is an integer.
 RequestParams parse_request_params(const nlohmann::json& body, bool chat, const ServerLimits& limits);

@@ -31,7 +31,8 @@ before(async () => {
     '    profiles:',
     '      instruct: { max_tokens: 3, temperature: 0 }',
   ].join('\n') + '\n');
-  srv = await startServer(['--deployment', file, '--ctx', '1024', '--wrapup', `\n\n${WRAPUP}\n</think>\n\n`]);
+  srv = await startServer(['--deployment', file, '--ctx', '1024', '--wrapup', `\n\n${WRAPUP}\n</think>\n\n`,
+    '--effort-budgets', 'low=4,medium=9,high=max']);
   client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'unused', maxRetries: 0 });
   // The greedy random model likes emitting whitespace, which the parser trims after
   // </think>; a bias towards a word makes the answer visible (it never ends a sentence,
@@ -89,6 +90,28 @@ test('the budget is capped by the server ceiling; all budget spellings work', as
   for (const k of ['thinking_budget', 'thinking_token_budget', 'thinking_budget_tokens']) {
     const r = await chat({ reasoning_mode: 'thinking', [k]: 100000, max_tokens: 2 });
     assert.ok(r.reasoning_mode.thinking_budget <= 64, k);
+  }
+});
+
+test('reasoning_effort picks the thinking budget (--effort-budgets); minimal and none are instruct', async () => {
+  for (const [effort, want] of [['low', 4], ['medium', 9]]) {
+    const r = await chat({ reasoning_effort: effort, max_tokens: 120, logit_bias: TALK });
+    assert.equal(r.reasoning_mode.mode, 'thinking', effort);
+    assert.equal(r.reasoning_mode.thinking_budget, want, effort);
+    assert.equal(r.reasoning_mode.budget_hit, true, effort);
+    assert.equal(typeof r.choices[0].message.content, 'string');
+  }
+  // high = the server ceiling (64 here), given room in max_tokens for the answer floor.
+  const hi = await chat({ reasoning_effort: 'high', max_tokens: 400, logit_bias: TALK });
+  assert.equal(hi.reasoning_mode.thinking_budget, 64);
+  // An explicit budget wins over the effort.
+  const ex = await chat({ reasoning_effort: 'high', thinking_budget: 5, max_tokens: 120, logit_bias: TALK });
+  assert.equal(ex.reasoning_mode.thinking_budget, 5);
+  for (const effort of ['minimal', 'none']) {
+    const r = await chat({ reasoning_effort: effort });
+    assert.equal(r.reasoning_mode.mode, 'instruct', effort);
+    assert.equal(r.reasoning_mode.checkpoint, 'instruct', effort);
+    assert.equal(typeof r.choices[0].message.content, 'string');
   }
 });
 

@@ -49,6 +49,7 @@ TEST(ModeResolver, EveryBodySpelling) {
       {{{"enable_thinking", false}}, Mode::kInstruct, "enable_thinking"},
       {{{"reasoning_effort", "none"}}, Mode::kInstruct, "reasoning_effort"},
       {{{"reasoning_effort", "low"}}, Mode::kThinking, "reasoning_effort"},
+      {{{"reasoning_effort", "minimal"}}, Mode::kInstruct, "reasoning_effort"},
       {{{"think", true}}, Mode::kThinking, "think"},
       {{{"think", "high"}}, Mode::kThinking, "think"},
       {{{"think", false}}, Mode::kInstruct, "think"},

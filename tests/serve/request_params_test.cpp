@@ -125,6 +125,32 @@ TEST(MakeGeneration, BudgetUnderCeilingAndAnswerFloor) {
   EXPECT_EQ(g.thinking.budget, 0);
 }
 
+TEST(MakeGeneration, ReasoningEffortPicksBudget) {
+  Fixture f;
+  Profile prof = Profiles::qwen_defaults().thinking;
+  ServerLimits lim;
+  lim.thinking_budget_max = 3000;
+  Budget b;
+  auto budget_for = [&](const json& body) {
+    RequestParams p = parse_request_params(body, true, lim);
+    p.max_tokens = 100000;
+    return make_generation(p, prof, f.cp, Mode::kThinking, prompt(4), 1 << 20, lim, false, &b).thinking.budget;
+  };
+  EXPECT_EQ(budget_for({{"reasoning_effort", "low"}}), 512);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "medium"}}), 2048);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "high"}}), 3000);  // the server ceiling
+  EXPECT_EQ(budget_for({{"think", "low"}}), 512);
+  EXPECT_EQ(budget_for(json::object()), prof.thinking_budget);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "low"}, {"thinking_budget", 77}}), 77);  // explicit wins
+  parse_effort_budgets("low=10,high=2500", lim);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "low"}}), 10);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "high"}}), 2500);
+  parse_effort_budgets("medium=99999", lim);
+  EXPECT_EQ(budget_for({{"reasoning_effort", "medium"}}), 3000);  // still under the ceiling
+  for (const char* bad : {"low", "low=", "low=-1", "huge=5", "low=5,", "low=abc"})
+    EXPECT_THROW(parse_effort_budgets(bad, lim), Error) << bad;
+}
+
 TEST(MakeGeneration, SeedFromRequestOrFresh) {
   Fixture f;
   Budget b;
