@@ -80,7 +80,7 @@ TEST(TestModelTest, GreedyDecodingIsNotDegenerate) {
       mean /= double(V);
       for (float v : l) sq += (v - mean) * (v - mean);
       const double sd = std::sqrt(sq / double(V));
-      // Init targets a logit std of ~4 (test_model_weights.cpp).
+      // Init targets a logit std of ~4 (docs/decisions/0002).
       EXPECT_GT(sd, 2.0) << arch;
       EXPECT_LT(sd, 8.0) << arch;
       std::vector<float> top(l);

@@ -17,8 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Output projections of the residual branches (o_proj, down) get this gain over
-// 1/sqrt(fan_in); see test_model_weights.cpp for why.
+// Init scales (docs/decisions/0002): the final RMSNorm gives the LM head unit-RMS
+// inputs, so sigma_out = 4/sqrt(H) makes logits std ≈ 4 and greedy argmax a clear
+// winner, not a near-tie. With tied embeddings the input token's own row would then
+// win every step (its logit is |e|²/rms(x) = 16/rms(x)), so residual-branch outputs
+// (o_proj, down) get a gain of 6/sqrt(fan_in): RMS ~8 swamps the 0.25-RMS embedding.
 constexpr float kBranchGain = 6.0f;
 
 // One generated tensor: GGUF name, shape outermost first, F32 values.
@@ -32,7 +35,7 @@ struct Gen {
 void generate(const TextConfig& c, uint64_t seed, const std::function<void(Gen&&)>& emit) {
   const int64_t H = c.hidden_size, d = c.head_dim, V = c.vocab_size;
   const int64_t q = c.num_attention_heads * d, kv = c.num_key_value_heads * d;
-  const float out_sigma = 4.0f / std::sqrt(float(H));  // see test_model_weights.cpp
+  const float out_sigma = 4.0f / std::sqrt(float(H));  // see kBranchGain
   auto mk = [&](const std::string& name, std::vector<int64_t> shape, Gen::Kind kind, float sigma, float mean = 0) {
     int64_t n = 1;
     for (int64_t s : shape) n *= s;

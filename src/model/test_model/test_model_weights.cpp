@@ -1,11 +1,5 @@
-// Deterministic random numbers and the init scales of test models (model layer).
-// Why these scales: the final RMSNorm gives the LM head unit-RMS inputs, so logits
-// have std ≈ sigma_out·sqrt(H); sigma_out = 4/sqrt(H) gives a logit std near 4, so
-// greedy argmax is a clear winner rather than a near-tie (meaningful parity tests).
-// With tied embeddings the input token's own row would then win every step (its
-// logit is |e|²/rms(x) = 16/rms(x)), so the residual branches (o_proj, down) use a
-// gain of 6/sqrt(fan_in): their outputs (RMS ~8) swamp the 0.25-RMS embedding and
-// the self-logit drops to ~2, inside the spread of the others.
+// Deterministic N(0, sigma) weights for test models (model layer), keyed by seed and
+// tensor name. The scales themselves are chosen in test_model.cpp.
 #include <cmath>
 #include <cstring>
 
