@@ -8,6 +8,8 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,11 +19,25 @@ namespace qvl::testing {
 
 inline constexpr int64_t kSmallVocab = 1024;
 
+// Directories made by temp_dir(), removed when the test binary exits.
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+inline TempDirs& temp_dirs() {
+  static TempDirs t;
+  return t;
+}
+
 inline std::string temp_dir(const std::string& name) {
   const auto p = std::filesystem::temp_directory_path() /
                  ("qvl-model-test-" + std::to_string(::getpid()) + "-" + name);
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
+  temp_dirs().dirs.push_back(p.string());
   return p.string();
 }
 
