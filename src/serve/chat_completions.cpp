@@ -90,6 +90,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   r.created = static_cast<int64_t>(std::time(nullptr));
   r.opens_think = prompt_opens_think(prompt);
   r.prompt_tokens = static_cast<int>(input.tokens.size());
+  for (const auto& e : input.embeddings) r.image_tokens += e.n_tokens;
   GenerationRequest gen = make_generation(p, dep.spec.profiles.get(decision.mode), cp, decision.mode,
                                           std::move(input), cp.generator->context_length(), ctx.opt.limits,
                                           r.opens_think, &r.budget);

@@ -19,6 +19,40 @@ std::string image_url_of(const json& part, const std::string& where) {
   return v->get<std::string>();
 }
 
+// Optional positive pixel count `key` of object `o` (0 when absent).
+int64_t pixels_of(const json& o, const char* key, const std::string& where) {
+  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return 0;
+  const json& v = o[key];
+  if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > (int64_t{1} << 40))
+    throw bad_param(where + "." + key, where + "." + key + " must be a positive integer (pixels)");
+  return v.get<int64_t>();
+}
+
+// The budget fields of an image part: on the part, else in its image_url object,
+// else the body's top-level defaults.
+void read_budget(const json& part, const std::string& where, const ImageRef& dflt, ImageRef& img) {
+  const json* inner = nullptr;
+  for (const char* k : {"image_url", "image"})
+    if (part.contains(k) && part[k].is_object()) inner = &part[k];
+  for (const char* key : {"min_pixels", "max_pixels"}) {
+    int64_t v = pixels_of(part, key, where);
+    if (!v && inner) v = pixels_of(*inner, key, where + ".image_url");
+    if (!v) v = key[1] == 'i' ? dflt.min_pixels : dflt.max_pixels;
+    (key[1] == 'i' ? img.min_pixels : img.max_pixels) = v;
+  }
+  const bool outer = part.contains("detail");
+  const json* d = outer ? &part["detail"] : inner && inner->contains("detail") ? &(*inner)["detail"] : nullptr;
+  if (d && !d->is_null()) {
+    const std::string dw = where + (outer ? ".detail" : ".image_url.detail");
+    if (!d->is_string() || (*d != "low" && *d != "high" && *d != "auto"))
+      throw bad_param(dw, dw + " must be low, high or auto");
+    img.detail = d->get<std::string>();
+  }
+  const int64_t lo = img.min_pixels, hi = img.max_pixels;
+  if (lo && hi && lo > hi)
+    throw bad_param(where, where + ": min_pixels (" + std::to_string(lo) + ") exceeds max_pixels (" + std::to_string(hi) + ")");
+}
+
 }  // namespace
 
 ChatInput parse_messages(const json& body) {
@@ -28,6 +62,9 @@ ChatInput parse_messages(const json& body) {
   if (msgs.empty()) throw bad_param("messages", "'messages' must not be empty");
   ChatInput out;
   out.messages = json::array();
+  ImageRef dflt;  // top-level min_pixels / max_pixels apply to every image
+  dflt.min_pixels = pixels_of(body, "min_pixels", "body");
+  dflt.max_pixels = pixels_of(body, "max_pixels", "body");
   for (size_t i = 0; i < msgs.size(); ++i) {
     const std::string where = "messages[" + std::to_string(i) + "]";
     const json& m = msgs[i];
@@ -60,7 +97,10 @@ ChatInput parse_messages(const json& body) {
           text += p["text"].get<std::string>();
           parts.push_back({{"type", "text"}, {"text", p["text"]}});
         } else if (type == "image_url" || type == "image" || type == "input_image") {
-          out.images.push_back({image_url_of(p, pw)});
+          ImageRef img;
+          img.url = image_url_of(p, pw);
+          read_budget(p, pw, dflt, img);
+          out.images.push_back(std::move(img));
           parts.push_back({{"type", "image"}});
           has_image = true;
         } else if (type == "video" || type == "video_url" || type == "input_audio") {

@@ -19,9 +19,12 @@
 
 namespace qvl::serve {
 
-// Image parts of a chat request, in message order (url is a data: URL or path).
+// Image parts of a chat request, in message order (url is a data: URL or path),
+// with the request's pixel budget: 0 = the server's; detail "" | low | high | auto.
 struct ImageRef {
   std::string url;
+  int64_t min_pixels = 0, max_pixels = 0;
+  std::string detail;
 };
 
 // Hook for the vision layer: turns a rendered prompt that holds one

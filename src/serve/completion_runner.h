@@ -29,6 +29,7 @@ struct CompletionRun {
   bool opens_think = false;
   bool split_reasoning = true;
   int prompt_tokens = 0;
+  int image_tokens = 0;  // of prompt_tokens, those that carry image embeddings
   Timer arrival;
 };
 

@@ -2,6 +2,7 @@
 // encoder cache so a repeated image is encoded once.
 #include "serve/serve_vision.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "base/thread_pool.h"
@@ -69,8 +70,14 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
   VisionState* s = st.get();
   cp.vision = [s](const std::string& prompt, const std::vector<ImageRef>& images) {
     std::vector<std::shared_ptr<const VisionOutput>> outs;
-    const PixelBudget budget;
+    const PixelBudget server;
     for (const auto& ref : images) {
+      // detail narrows the server budget; explicit min/max_pixels then narrow it further.
+      PixelBudget budget = budget_for_detail(ref.detail, server);
+      if (ref.min_pixels || ref.max_pixels)
+        budget = clamp_budget({ref.min_pixels ? ref.min_pixels : std::min(budget.min_pixels, ref.max_pixels),
+                               ref.max_pixels ? ref.max_pixels : std::max(budget.max_pixels, ref.min_pixels)},
+                              budget);
       const std::vector<uint8_t> bytes = decode_data_url(ref.url);
       Image img = decode_image(bytes.data(), bytes.size());
       std::lock_guard<std::mutex> lk(s->pool_mu);

@@ -30,6 +30,38 @@ test('an image becomes vision tokens and the request succeeds', async () => {
   // 64x64 is scaled up to the 65536-pixel minimum: 256x256 -> 16x16 patches -> 64 merged tokens,
   // plus the vision start/end markers.
   assert.equal(r.usage.prompt_tokens - textOnly.usage.prompt_tokens, 64 + 2);
+  assert.equal(r.usage.prompt_tokens_details.image_tokens, 64);
+  assert.equal(textOnly.usage.prompt_tokens_details.image_tokens, 0);
+});
+
+test('per-request pixel budgets: min_pixels / max_pixels (body and part) and detail', async () => {
+  const imageTokens = async (body, parts = {}, url = pngDataUrl(64, 64)) => {
+    const r = await postJson(srv.url + '/v1/chat/completions', { model: 'vl', max_tokens: 1, temperature: 0,
+      messages: [{ role: 'user', content: [{ type: 'image_url', ...parts, image_url: { url, ...(parts.inner || {}) } },
+        { type: 'text', text: 'hi' }] }], ...body });
+    assert.equal(r.status, 200, r.text);
+    return r.json.usage.prompt_tokens_details.image_tokens;
+  };
+  // 64x64 under a 16384-pixel cap: the minimum shrinks with it, 128x128 -> 4x4 merged tokens.
+  assert.equal(await imageTokens({ max_pixels: 16384 }), 16);
+  assert.equal(await imageTokens({}, { inner: { max_pixels: 16384 } }), 16);
+  assert.equal(await imageTokens({ max_pixels: 16384 }, { max_pixels: 65536 }), 64);  // the part wins
+  // A request may not exceed the server's budget; raising min_pixels grows a small image.
+  assert.equal(await imageTokens({ min_pixels: 147456 }), 144);  // 384x384 -> 12x12
+  // detail low caps at 512x512 pixels = 256 tokens; high keeps the server budget.
+  const big = pngDataUrl(768, 768);
+  assert.equal(await imageTokens({}, { inner: { detail: 'low' } }, big), 256);
+  assert.equal(await imageTokens({}, { inner: { detail: 'high' } }, big), 576);
+  for (const [body, parts, param] of [[{ max_pixels: -1 }, {}, 'body.max_pixels'],
+    [{ min_pixels: 'many' }, {}, 'body.min_pixels'],
+    [{}, { inner: { detail: 'ultra' } }, 'messages[0].content[0].image_url.detail'],
+    [{ min_pixels: 70000, max_pixels: 60000 }, {}, 'messages[0].content[0]']]) {
+    const r = await postJson(srv.url + '/v1/chat/completions', { model: 'vl', max_tokens: 1,
+      messages: [{ role: 'user', content: [{ type: 'image_url', ...parts, image_url: { url: pngDataUrl(8, 8),
+        ...(parts.inner || {}) } }] }], ...body });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.param, param, r.text);
+  }
 });
 
 test('the router sees the image: tap/click on a screenshot is a GUI-agent task', async () => {
