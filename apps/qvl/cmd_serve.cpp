@@ -35,6 +35,9 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --cors-origin ORIGIN    allow browser calls from ORIGIN ("*" for any); repeatable
   --thinking-budget-max N ceiling for per-request thinking budgets (default 2048)
   --effort-budgets SPEC   thinking budgets for reasoning_effort (default low=512,medium=2048,high=max)
+  --allow-image-urls H,H  fetch http(s) image URLs from these hosts ("*" = any; default: none, data: URLs only)
+  --allow-private-image-urls  also fetch from loopback / private / link-local addresses
+  --image-url-timeout-s S time-out per image fetch (default 10); --image-url-max-mb N size cap (default 20)
   --profiles FILE         per-mode profiles for every model (JSON/YAML {instruct: {...}, thinking: {...}})
   --wrapup TEXT           line injected when the thinking budget is spent (must contain </think>)
   --ctx N                 context length per sequence (default: min(model maximum, 8192))
@@ -88,8 +91,9 @@ int serve_main(const std::vector<std::string>& argv) {
   Args a(argv,
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "max-running", "max-queue", "max-body-mb",
-          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets"},
-         {});
+          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
+          "image-url-max-mb"},
+         {"allow-private-image-urls"});
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
@@ -115,6 +119,19 @@ int serve_main(const std::vector<std::string>& argv) {
   ctx.opt.keepalive_s = a.get_double("keepalive-s", 5);
   ctx.opt.limits.thinking_budget_max = cfg.thinking_budget_max;
   ctx.opt.limits.max_images = a.get_int("max-images", 8);
+  for (const auto& list : a.get_all("allow-image-urls"))
+    for (size_t p = 0; p <= list.size();) {
+      const size_t e = std::min(list.find(',', p), list.size());
+      std::string h = list.substr(p, e - p);
+      for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!h.empty()) ctx.opt.image_fetch.allowed_hosts.push_back(h);
+      p = e + 1;
+    }
+  ctx.opt.image_fetch.allow_private = a.has("allow-private-image-urls");
+  ctx.opt.image_fetch.timeout_s = a.get_double("image-url-timeout-s", 10);
+  ctx.opt.image_fetch.max_bytes = static_cast<size_t>(a.get_int("image-url-max-mb", 20)) << 20;
+  QVL_CHECK(ctx.opt.image_fetch.timeout_s > 0 && a.get_int("image-url-max-mb", 20) > 0,
+            "--image-url-timeout-s and --image-url-max-mb must be positive");
   if (a.has("effort-budgets")) serve::parse_effort_budgets(a.get("effort-budgets"), ctx.opt.limits);
   QVL_CHECK(ctx.opt.http_threads >= 1 && ctx.opt.keepalive_s > 0, "--http-threads and --keepalive-s must be positive");
   ctx.router = std::make_shared<serve::Router>(cfg.router_file.empty() ? serve::Router::defaults()

@@ -72,6 +72,9 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
     if (!cp.vision)
       throw ApiError(400, "the " + std::string(mode_name(decision.mode)) + " checkpoint of '" + found.name +
                      "' has no vision encoder", "messages", "images_not_supported");
+    for (ImageRef& img : in.images)
+      if (img.url.rfind("data:", 0) != 0)
+        img.bytes = std::make_shared<const std::vector<uint8_t>>(fetch_image_url(img.url, ctx.opt.image_fetch));
     try {
       input = cp.vision(prompt, in.images);
     } catch (const ApiError&) {

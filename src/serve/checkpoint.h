@@ -25,6 +25,7 @@ struct ImageRef {
   std::string url;
   int64_t min_pixels = 0, max_pixels = 0;
   std::string detail;
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // set when the server fetched an http(s) url
 };
 
 // Hook for the vision layer: turns a rendered prompt that holds one

@@ -78,7 +78,8 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
         budget = clamp_budget({ref.min_pixels ? ref.min_pixels : std::min(budget.min_pixels, ref.max_pixels),
                                ref.max_pixels ? ref.max_pixels : std::max(budget.max_pixels, ref.min_pixels)},
                               budget);
-      const std::vector<uint8_t> bytes = decode_data_url(ref.url);
+      const std::vector<uint8_t> decoded = ref.bytes ? std::vector<uint8_t>() : decode_data_url(ref.url);
+      const std::vector<uint8_t>& bytes = ref.bytes ? *ref.bytes : decoded;
       Image img = decode_image(bytes.data(), bytes.size());
       std::lock_guard<std::mutex> lk(s->pool_mu);
       outs.push_back(encode_image(*s->model, img, budget, *s->pool, &s->cache));

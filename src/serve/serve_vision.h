@@ -1,8 +1,8 @@
 // The vision hook for chat requests with images: decodes data: URLs, runs the
 // mmproj vision tower (on its own small thread pool, since the engine owns the
 // default one), expands the image pads and returns the engine's PromptInput
-// with MRoPE positions and embedding spans. Remote URLs and file paths are
-// refused (the server never fetches or reads on a client's behalf).
+// with MRoPE positions and embedding spans. http(s) URLs arrive already fetched
+// (image_fetch.h, allow-listed); file paths are refused.
 #pragma once
 #include <memory>
 #include <string>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "serve/checkpoint.h"
+#include "serve/image_fetch.h"
 #include "serve/metrics.h"
 #include "serve/request_params.h"
 #include "serve/router.h"
@@ -30,6 +31,7 @@ struct ServerOptions {
   int http_threads = 16;
   double keepalive_s = 5;   // SSE comment interval while nothing else is sent
   ServerLimits limits;
+  FetchPolicy image_fetch;  // http(s) image URLs; off unless --allow-image-urls
 };
 
 struct ServerContext {

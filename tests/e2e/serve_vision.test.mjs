@@ -1,19 +1,40 @@
 // End-to-end: image parts through `qvl serve --mmproj` (random-weight Qwen3-VL
 // + vision tower): the image expands into vision tokens in the prompt, the
 // model advertises the image modality, the router's has-image rule fires, and
-// bad images are 400s that leave the server serving.
+// bad images are 400s that leave the server serving. http(s) image URLs: fetched
+// from a local HTTP server only when allow-listed, private addresses explicitly
+// allowed; redirects, oversize, slow, non-200 and non-http answers refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import { visionModels, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
 
-let srv, client;
+let srv, client, srvFetch, web, webUrl;
 before(async () => {
   const m = visionModels();
-  srv = await startServer(['--model', m.model, '--mmproj', m.mmproj, '--name', 'vl', '--ctx', '1024']);
+  const png = Buffer.from(pngDataUrl(64, 64).split(',')[1], 'base64');
+  web = http.createServer((req, res) => {
+    if (req.url === '/img.png') return res.writeHead(200, { 'Content-Type': 'image/png' }).end(png);
+    if (req.url === '/redirect') return res.writeHead(302, { Location: '/img.png' }).end();
+    if (req.url === '/big') return res.writeHead(200).end(Buffer.alloc(1536 * 1024, 7));
+    if (req.url === '/slow') return setTimeout(() => res.writeHead(200).end(png), 2500);
+    res.writeHead(404).end('no');
+  });
+  await new Promise((r) => web.listen(0, '127.0.0.1', r));
+  webUrl = `http://127.0.0.1:${web.address().port}`;
+  const base = ['--model', m.model, '--mmproj', m.mmproj, '--name', 'vl', '--ctx', '1024'];
+  // srv allow-lists the loopback host but not private addresses: fetches must be refused.
+  [srv, srvFetch] = await Promise.all([startServer([...base, '--allow-image-urls', '127.0.0.1,localhost']),
+    startServer([...base, '--allow-image-urls', '127.0.0.1', '--allow-private-image-urls',
+      '--image-url-max-mb', '1', '--image-url-timeout-s', '1'])]);
   client = new OpenAI({ baseURL: srv.url + '/v1', apiKey: 'unused', maxRetries: 0 });
 });
-after(async () => { await srv?.stop(); });
+after(async () => {
+  await Promise.all([srv?.stop(), srvFetch?.stop()]);
+  web?.closeAllConnections?.();
+  web?.close();
+});
 
 const withImage = (text, url) => [{ role: 'user', content: [
   { type: 'image_url', image_url: { url } }, { type: 'text', text }] }];
@@ -83,4 +104,31 @@ test('bad images are 400s and the server keeps serving', async () => {
   const ok = await client.chat.completions.create({ model: 'vl', max_tokens: 1,
     messages: withImage('hi', pngDataUrl(32, 32)) });
   assert.equal(ok.choices.length, 1);
+});
+
+test('http(s) image URLs: allow-list, private addresses, redirects, size, time-out', async () => {
+  const ask = (server, url) => postJson(server.url + '/v1/chat/completions',
+    { model: 'vl', max_tokens: 1, temperature: 0, messages: withImage('Describe this.', url) });
+  const ok = await ask(srvFetch, webUrl + '/img.png');
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.usage.prompt_tokens_details.image_tokens, 64);
+  const viaData = await ask(srvFetch, pngDataUrl(64, 64));
+  assert.equal(ok.json.usage.prompt_tokens, viaData.json.usage.prompt_tokens);
+  const cases = [
+    [srv, webUrl + '/img.png', /private, loopback or link-local/],
+    [srv, `http://localhost:${web.address().port}/img.png`, /private, loopback or link-local/],
+    [srvFetch, 'http://example.com/img.png', /not on this server's --allow-image-urls list/],
+    [srvFetch, 'ftp://127.0.0.1/img.png', /only http and https/],
+    [srvFetch, webUrl + '/redirect', /redirect \(302\)/],
+    [srvFetch, webUrl + '/big', /larger than 1048576 bytes/],
+    [srvFetch, webUrl + '/slow', /timed out/],
+    [srvFetch, webUrl + '/missing', /HTTP 404/],
+  ];
+  for (const [server, url, why] of cases) {
+    const r = await ask(server, url);
+    assert.equal(r.status, 400, `${url}: ${r.text}`);
+    assert.match(r.json.error.message, why, url);
+  }
+  const again = await ask(srvFetch, webUrl + '/img.png');
+  assert.equal(again.status, 200);
 });
