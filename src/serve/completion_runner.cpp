@@ -194,17 +194,21 @@ struct Run {
 
 void respond_whole(Run& run, httplib::Response& res) {
   JobEvent ev;
+  // The hang-up check runs on a clock, not only when no event came: a fast model
+  // delivers a token every few ms and would otherwise never be checked.
+  auto next_check = std::chrono::steady_clock::now();
   while (!run.job.finished()) {
-    if (!run.job.next(ev, std::chrono::milliseconds(50))) {
+    const bool got = run.job.next(ev, std::chrono::milliseconds(50));
+    if (std::chrono::steady_clock::now() >= next_check) {
+      next_check = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
       if (run.watch.closed()) {
         log_info(run.r.id, ": client disconnected, generation cancelled");
         run.job.cancel();
         res.status = 499;  // nginx's "client closed request"; nobody reads it
         return;
       }
-      continue;
     }
-    run.apply(ev);
+    if (got) run.apply(ev);
   }
   run.record_tokens();
   if (const GenerationResult* e = run.error()) {
