@@ -121,9 +121,17 @@ test('a full queue answers 429, and the server recovers when it drains', async (
   try {
     const long = { model: 'm', messages: msgs, max_tokens: 1000, stream: true, logit_bias: { 151645: -100, 151643: -100 } };
     const ctls = [new AbortController(), new AbortController()];
-    const started = ctls.map((c) => fetch(busy.url + C, { method: 'POST', signal: c.signal,
-      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(long) }).catch(() => null));
+    const send = (c) => fetch(busy.url + C, { method: 'POST', signal: c.signal,
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(long) }).catch(() => null);
+    // The second only once the first runs: sent together, on a loaded machine the first
+    // may still be queued when the second arrives, and the second gets the 429.
+    const started = [send(ctls[0])];
     const t0 = Date.now();
+    while (!/qvl_requests_running 1\b/.test(await (await fetch(busy.url + '/metrics')).text())) {
+      assert.ok(Date.now() - t0 < 60000, 'the first request never started:\n' + busy.log().slice(-800));
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    started.push(send(ctls[1]));
     for (;;) {  // one running, one waiting
       const m = await (await fetch(busy.url + '/metrics')).text();
       if (/qvl_queue_depth 1\b/.test(m) && /qvl_requests_running 1\b/.test(m)) break;
