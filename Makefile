@@ -34,7 +34,9 @@ deps-apt:
 # Test references (llama.cpp bindings, HF jinja, Qwen3 tokenizer, openai SDK) from the lock file.
 deps-npm: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
-	NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --ignore-scripts
+	@# `npm ci` rejects this lock (the registry has no lock entries for node-llama-cpp's
+	@# mac/windows optional packages); `npm install` follows the same lock and leaves it unchanged.
+	NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 build: deps-apt
