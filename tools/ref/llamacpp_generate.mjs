@@ -5,7 +5,7 @@
 //
 // usage: node tools/ref/llamacpp_generate.mjs --model M.gguf --prompts P.json
 //          [--n 16] [--threads 2] [--top 5] [--ctx 0] [--stop-at-eog] [--all-steps]
-//          [--kv-type F16] [--flash-attention] [--first-probs-only]
+//          [--kv-type F16] [--flash-attention] [--first-probs-only] [--batch-size B]
 // --first-probs-only: probabilities for the first generated token only, then plain
 // greedy decoding (the full-vocabulary probability map costs ~50 ms per token).
 // P.json: a JSON list whose items are token-id arrays or strings (strings are
@@ -41,6 +41,7 @@ function parseArgs(argv) {
     else if (a === "--all-steps") opt.allSteps = true;
     else if (a === "--flash-attention") opt.flash = true;
     else if (a === "--first-probs-only") opt.firstProbsOnly = true;
+    else if (a === "--batch-size") opt.batchSize = int(next());
     else if (a === "-h" || a === "--help") {
       process.stdout.write(fs.readFileSync(new URL(import.meta.url)).toString().split("\n").slice(1, 16).join("\n") + "\n");
       process.exit(0);
@@ -93,7 +94,8 @@ async function main() {
   const longest = Math.max(...tokenized.map((t) => t.length));
   const context = await model.createContext({
     contextSize: opt.ctx || longest + opt.n + 8,
-    batchSize: Math.max(longest, 32),
+    // --batch-size 1 makes llama.cpp evaluate the prompt one token at a time.
+    batchSize: opt.batchSize || Math.max(longest, 32),
     sequences: 1,
     threads: opt.threads,
     flashAttention: opt.flash,

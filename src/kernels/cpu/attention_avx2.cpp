@@ -1,6 +1,6 @@
-// AVX2 paged attention (kernels/cpu): walks the cache block by block, converting F16
-// rows with F16C once per row and reusing them for every query head of the group;
-// softmax is one pass with a running max (rescaling the accumulators when it grows).
+// AVX2 paged attention (kernels/cpu): two passes over the cache block by block per
+// query head (scores, then the V sum), F16 rows converted with F16C; the softmax
+// itself is the shared scalar one so probabilities equal the reference's exactly.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -8,7 +8,6 @@
 
 #include "base/fp16.h"
 #include "kernels/attention.h"
-#include "kernels/cpu/activation_avx2.h"
 
 namespace qvl::kernels {
 namespace {
@@ -29,55 +28,35 @@ inline __m256 load_f16(const uint16_t* p) {
 void attention_avx2(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale, float* out,
                     float* scratch) {
   const int d = kv.head_dim, bt = kv.block_tokens;
-  if (d % 8 != 0 || bt > 64) return attention_ref(q, n_group, kv_head, kv, scale, out, scratch);
-  float* q16 = scratch;                                // [n_group, d]
-  float* acc = q16 + int64_t(n_group) * d;             // [n_group, d]
-  float* scores = acc + int64_t(n_group) * d;          // [64]
-  float* mx = scores + 64;                             // [n_group]
-  float* sum = mx + n_group;                           // [n_group]
+  if (d % 8 != 0) return attention_ref(q, n_group, kv_head, kv, scale, out, scratch);
+  float* scores = scratch;         // [n_kv]
+  float* q16 = scores + kv.n_kv;   // [d]
+  float* acc = q16 + d;            // [d]
   for (int g = 0; g < n_group; ++g) {
-    for (int i = 0; i < d; ++i) q16[int64_t(g) * d + i] = fp16_to_f32(f32_to_fp16(q[int64_t(g) * d + i]));
-    for (int i = 0; i < d; ++i) acc[int64_t(g) * d + i] = 0;
-    mx[g] = -INFINITY;
-    sum[g] = 0;
-  }
-  for (int64_t t0 = 0; t0 < kv.n_kv; t0 += bt) {
-    const int n = int(std::min<int64_t>(bt, kv.n_kv - t0));
-    const int64_t b = kv.block_table[t0 / bt];
-    const uint16_t* kb = kv.k + (b * kv.n_head_kv + kv_head) * int64_t(bt) * d;
-    const uint16_t* vb = kv.v + (b * kv.n_head_kv + kv_head) * int64_t(bt) * d;
-    for (int g = 0; g < n_group; ++g) {
-      const float* qg = q16 + int64_t(g) * d;
-      float bmax = -INFINITY;
+    for (int i = 0; i < d; ++i) q16[i] = fp16_to_f32(f32_to_fp16(q[int64_t(g) * d + i]));
+    for (int64_t t0 = 0; t0 < kv.n_kv; t0 += bt) {  // pass 1: scores, block by block
+      const int n = int(std::min<int64_t>(bt, kv.n_kv - t0));
+      const uint16_t* kb = kv.k + (kv.block_table[t0 / bt] * kv.n_head_kv + kv_head) * int64_t(bt) * d;
       for (int t = 0; t < n; ++t) {
         const uint16_t* k = kb + int64_t(t) * d;
         __m256 s = _mm256_setzero_ps();
-        for (int i = 0; i < d; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(qg + i), load_f16(k + i), s);
-        scores[t] = hsum(s) * scale;
-        bmax = scores[t] > bmax ? scores[t] : bmax;
-      }
-      float* ag = acc + int64_t(g) * d;
-      if (bmax > mx[g]) {  // rescale what was accumulated under the old max
-        const float r = std::exp(mx[g] - bmax);
-        const __m256 vr = _mm256_set1_ps(r);
-        for (int i = 0; i < d; i += 8) _mm256_storeu_ps(ag + i, _mm256_mul_ps(_mm256_loadu_ps(ag + i), vr));
-        sum[g] *= r;
-        mx[g] = bmax;
-      }
-      for (int t = 0; t < n; ++t) {
-        const float p = std::exp(scores[t] - mx[g]);
-        sum[g] += p;
-        const __m256 vp = _mm256_set1_ps(p);
-        const uint16_t* v = vb + int64_t(t) * d;
-        for (int i = 0; i < d; i += 8)
-          _mm256_storeu_ps(ag + i, _mm256_fmadd_ps(vp, load_f16(v + i), _mm256_loadu_ps(ag + i)));
+        for (int i = 0; i < d; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i), load_f16(k + i), s);
+        scores[t0 + t] = hsum(s) * scale;
       }
     }
-  }
-  for (int g = 0; g < n_group; ++g) {
-    const __m256 inv = _mm256_set1_ps(1.0f / sum[g]);
-    for (int i = 0; i < d; i += 8)
-      _mm256_storeu_ps(out + int64_t(g) * d + i, _mm256_mul_ps(_mm256_loadu_ps(acc + int64_t(g) * d + i), inv));
+    attention_softmax_f16(scores, kv.n_kv);
+    for (int i = 0; i < d; ++i) acc[i] = 0;
+    for (int64_t t0 = 0; t0 < kv.n_kv; t0 += bt) {  // pass 2: probability-weighted V rows
+      const int n = int(std::min<int64_t>(bt, kv.n_kv - t0));
+      const uint16_t* vb = kv.v + (kv.block_table[t0 / bt] * kv.n_head_kv + kv_head) * int64_t(bt) * d;
+      for (int t = 0; t < n; ++t) {
+        const __m256 vp = _mm256_set1_ps(scores[t0 + t]);
+        const uint16_t* v = vb + int64_t(t) * d;
+        for (int i = 0; i < d; i += 8)
+          _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(vp, load_f16(v + i), _mm256_loadu_ps(acc + i)));
+      }
+    }
+    for (int i = 0; i < d; ++i) out[int64_t(g) * d + i] = acc[i];
   }
 }
 
