@@ -67,7 +67,7 @@ struct Run {
       : ctx(c), r(std::move(run)), job(g), watch(req.local_addr, req.local_port, req.remote_addr, req.remote_port) {
     choices.resize(r.params.n);
     for (auto& ch : choices)
-      ch.parser = std::make_unique<ReasoningParser>(*r.cp->tokenizer, r.split_reasoning ? r.cp->think_start : -1,
+      ch.parser = std::make_unique<ReasoningParser>(r.split_reasoning ? r.cp->think_start : -1,
                                                     r.split_reasoning ? r.cp->think_end : -1, r.opens_think);
   }
 
@@ -114,7 +114,7 @@ struct Run {
       ch.last_ms = now;
       ++ch.tokens;
       if (r.params.logprobs) add_logprobs(ch, ev.token, &lp_chat, &lp_cmpl);
-      d = ch.parser->push(ev.token.token);
+      d = ch.parser->push(ev.token.token, ev.token.text);
     } else {
       ch.done = true;
       ch.result = ev.result;

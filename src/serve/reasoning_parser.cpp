@@ -5,10 +5,8 @@ namespace qvl::serve {
 
 static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
-ReasoningParser::ReasoningParser(const Tokenizer& tok, int32_t think_start, int32_t think_end, bool starts_open)
-    : reasoning_dec_(tok, true),
-      content_dec_(tok, true),
-      think_start_(think_start),
+ReasoningParser::ReasoningParser(int32_t think_start, int32_t think_end, bool starts_open)
+    : think_start_(think_start),
       think_end_(think_end),
       open_(starts_open && think_end >= 0) {}
 
@@ -41,17 +39,15 @@ void ReasoningParser::add_content(const std::string& s, TextDelta& d) {
   d.content += s.substr(i);
 }
 
-TextDelta ReasoningParser::push(int32_t token) {
+TextDelta ReasoningParser::push(int32_t token, const std::string& text) {
   TextDelta d;
   if (think_end_ >= 0 && token == think_start_ && !open_) {
-    add_content(content_dec_.flush(), d);
     open_ = true;
     reasoning_lead_ = true;
     ++reasoning_tokens_;
     return d;
   }
   if (open_ && token == think_end_) {
-    add_reasoning(reasoning_dec_.flush(), d);
     reasoning_ws_.clear();  // trailing whitespace of the reasoning is dropped
     open_ = false;
     content_lead_ = true;
@@ -60,18 +56,13 @@ TextDelta ReasoningParser::push(int32_t token) {
   }
   if (open_) {
     ++reasoning_tokens_;
-    add_reasoning(reasoning_dec_.push(token), d);
+    add_reasoning(text, d);
   } else {
-    add_content(content_dec_.push(token), d);
+    add_content(text, d);
   }
   return d;
 }
 
-TextDelta ReasoningParser::finish() {
-  TextDelta d;
-  add_reasoning(reasoning_dec_.flush(), d);
-  add_content(content_dec_.flush(), d);
-  return d;
-}
+TextDelta ReasoningParser::finish() { return {}; }
 
 }  // namespace qvl::serve

@@ -1,12 +1,14 @@
 // Splits a generated token stream into reasoning (inside <think>…</think>) and
 // answer text, incrementally, so streamed deltas concatenate to exactly the
-// non-streamed result. Works on token ids (<think> and </think> are single
-// tokens in the Qwen vocabulary); whitespace right after a tag and at the end of
-// the reasoning is trimmed in a stream-safe way (held back, never retracted).
+// non-streamed result. Tags are recognised by token id (<think> and </think> are
+// single tokens in the Qwen vocabulary); the text is the engine's per-token text
+// (TokenEvent::text: UTF-8 complete, stop strings already cut). Whitespace right
+// after a tag and at the end of the reasoning is trimmed in a stream-safe way
+// (held back, never retracted).
 #pragma once
 #include <string>
 
-#include "input/tokenizer/tokenizer.h"
+#include <cstdint>
 
 namespace qvl::serve {
 
@@ -18,9 +20,9 @@ struct TextDelta {
 class ReasoningParser {
  public:
   // think_start/think_end < 0: no splitting, everything is content.
-  ReasoningParser(const Tokenizer& tok, int32_t think_start, int32_t think_end, bool starts_open);
-  TextDelta push(int32_t token);
-  TextDelta finish();  // flushes held-back bytes
+  ReasoningParser(int32_t think_start, int32_t think_end, bool starts_open);
+  TextDelta push(int32_t token, const std::string& text);
+  TextDelta finish();  // end of stream: held-back trailing reasoning whitespace is dropped
   bool in_reasoning() const { return open_; }
   int reasoning_tokens() const { return reasoning_tokens_; }
 
@@ -28,7 +30,6 @@ class ReasoningParser {
   void add_reasoning(const std::string& s, TextDelta& d);
   void add_content(const std::string& s, TextDelta& d);
 
-  IncrementalDecoder reasoning_dec_, content_dec_;
   int32_t think_start_, think_end_;
   bool open_;
   bool reasoning_lead_ = true;   // still skipping whitespace after <think>

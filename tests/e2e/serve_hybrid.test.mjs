@@ -177,6 +177,30 @@ test('n, seed, stop, penalties, logprobs and top_logprobs', async () => {
   }
 });
 
+test('a stop string that starts inside a token cuts the text exactly before it', async () => {
+  const base = { model: 'qwen3-hybrid', prompt: 'Once upon a time', max_tokens: 12, temperature: 0,
+    logit_bias: { 151645: -100, 151643: -100 } };
+  const full = await client.completions.create({ ...base, logprobs: 1 });
+  const text = full.choices[0].text;
+  const pieces = full.choices[0].logprobs.tokens;
+  assert.equal(pieces.join(''), text);
+  // A stop string starting one character into a multi-character token (not the
+  // first), so the match begins mid-token; the text must end right before it.
+  let cut = -1;
+  for (let i = 1, at = pieces[0].length; i < pieces.length && cut < 0; at += pieces[i].length, ++i)
+    if (pieces[i].length >= 2 && !/[\ud800-\udfff]/.test(pieces[i])) cut = at + 1;
+  assert.ok(cut > 0, `a multi-character token in ${JSON.stringify(pieces)}`);
+  const stop = text.slice(cut, cut + 3);
+  assert.equal(text.indexOf(stop), cut, 'the stop string first occurs where we cut');
+  const stopped = await client.completions.create({ ...base, stop: [stop] });
+  assert.equal(stopped.choices[0].text, text.slice(0, cut));
+  assert.equal(stopped.choices[0].finish_reason, 'stop');
+  let streamed = '';
+  for await (const ch of await client.completions.create({ ...base, stop: [stop], stream: true }))
+    streamed += ch.choices[0]?.text ?? '';
+  assert.equal(streamed, text.slice(0, cut));
+});
+
 test('POST /v1/completions, streaming and not', async () => {
   const r = await client.completions.create({ model: 'qwen3-hybrid', prompt: 'Once upon a time', max_tokens: 5,
     temperature: 0, logprobs: 2 });

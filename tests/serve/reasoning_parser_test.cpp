@@ -14,11 +14,14 @@ struct Split {
   std::string reasoning, content;
 };
 
+// The engine hands each token's text along (TokenEvent::text); decode it the way
+// the engine does: UTF-8 safe, control tokens dropped.
 Split run(const Tokenizer& tok, const test::Vocab& v, const std::vector<int32_t>& ids, bool open) {
-  ReasoningParser p(tok, v.think, v.end_think, open);
+  ReasoningParser p(v.think, v.end_think, open);
+  IncrementalDecoder dec(tok, true);
   Split s;
   for (int32_t id : ids) {
-    const TextDelta d = p.push(id);
+    const TextDelta d = p.push(id, dec.push(id));
     s.reasoning += d.reasoning;
     s.content += d.content;
   }
@@ -39,7 +42,7 @@ TEST(ReasoningParser, SplitsThinkBlock) {
 TEST(ReasoningParser, PromptOpenedThink) {
   test::Vocab v;
   const Tokenizer tok = test::make_tokenizer(&v);
-  ReasoningParser p(tok, v.think, v.end_think, true);
+  ReasoningParser p(v.think, v.end_think, true);
   EXPECT_TRUE(p.in_reasoning());
   const auto s = run(tok, v, {v.hello, v.end_think, v.world}, true);
   EXPECT_EQ(s.reasoning, "Hello");
@@ -49,9 +52,9 @@ TEST(ReasoningParser, PromptOpenedThink) {
 TEST(ReasoningParser, UnclosedReasoningAndCounts) {
   test::Vocab v;
   const Tokenizer tok = test::make_tokenizer(&v);
-  ReasoningParser p(tok, v.think, v.end_think, true);
-  p.push(v.hello);
-  p.push(v.nl2);
+  ReasoningParser p(v.think, v.end_think, true);
+  p.push(v.hello, "Hello");
+  p.push(v.nl2, "\n\n");
   EXPECT_EQ(p.reasoning_tokens(), 2);
   const auto s = run(tok, v, {v.hello, v.nl2}, true);
   EXPECT_EQ(s.reasoning, "Hello");  // trailing whitespace never emitted
@@ -69,23 +72,25 @@ TEST(ReasoningParser, InnerWhitespaceIsKept) {
 TEST(ReasoningParser, DisabledSplitKeepsTagsAsText) {
   test::Vocab v;
   const Tokenizer tok = test::make_tokenizer(&v);
-  ReasoningParser p(tok, -1, -1, true);
+  ReasoningParser p(-1, -1, true);
+  IncrementalDecoder dec(tok, true);
   std::string out;
   for (int32_t id : {v.think, v.hello, v.end_think}) {
-    const TextDelta d = p.push(id);
+    const TextDelta d = p.push(id, dec.push(id));
     EXPECT_TRUE(d.reasoning.empty());
     out += d.content;
   }
   EXPECT_EQ(out, "<think>Hello</think>");
 }
 
-TEST(ReasoningParser, SplitsUtf8AcrossTokens) {
+TEST(ReasoningParser, UsesTheEngineTextNotTheTokenBytes) {
   test::Vocab v;
-  const Tokenizer tok = test::make_tokenizer(&v);
-  // "é" = C3 A9 as two byte tokens; the first push must not emit half a character.
-  ReasoningParser p(tok, v.think, v.end_think, false);
-  EXPECT_EQ(p.push(0xC3).content, "");
-  EXPECT_EQ(p.push(0xA9).content, "\xC3\xA9");
+  // The engine shortens a token that straddles a stop string ("Hello" -> "Hel")
+  // and gives "" for a byte that does not complete a character yet.
+  ReasoningParser p(v.think, v.end_think, false);
+  EXPECT_EQ(p.push(v.hello, "Hel").content, "Hel");
+  EXPECT_EQ(p.push(0xC3, "").content, "");
+  EXPECT_EQ(p.push(0xA9, "\xC3\xA9").content, "\xC3\xA9");
 }
 
 }  // namespace

@@ -68,6 +68,7 @@ inline Tokenizer make_tokenizer(Vocab* v) {
 class FakeGenerator : public Generator {
  public:
   std::vector<int32_t> script;
+  const Tokenizer* tokenizer = nullptr;  // gives TokenEvent::text, as the engine does
   int first_delay_ms = 0, delay_ms = 0;
   bool refuse = false;      // submit() throws, as a full queue does
   bool fail = false;        // finishes with kError
@@ -109,6 +110,8 @@ class FakeGenerator : public Generator {
     GenerationResult res;
     res.prompt_tokens = static_cast<int>(r.prompt.tokens.size());
     res.finish = FinishReason::kLength;
+    std::unique_ptr<IncrementalDecoder> dec;
+    if (tokenizer) dec = std::make_unique<IncrementalDecoder>(*tokenizer, true);
     for (size_t i = 0; i < script.size(); ++i) {
       if (is_cancelled(id)) { res.finish = FinishReason::kCancelled; break; }
       if (static_cast<int>(i) >= r.max_tokens) break;
@@ -118,6 +121,7 @@ class FakeGenerator : public Generator {
       if (stop) { res.finish = FinishReason::kStop; break; }
       TokenEvent ev;
       ev.token = t;
+      if (dec) ev.text = dec->push(t);
       ev.logprob = -0.5f;
       for (int k = 0; k < r.sampling.n_logprobs; ++k) ev.top.push_back({t, -0.5f - k});
       if (!r.on_token(ev)) { res.finish = FinishReason::kCancelled; break; }

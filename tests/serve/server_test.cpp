@@ -27,6 +27,7 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     tok_ = std::make_unique<Tokenizer>(test::make_tokenizer(&v_));
     gen_ = std::make_unique<test::FakeGenerator>();
+    gen_->tokenizer = tok_.get();
     gen_->script = {v_.think, v_.hello, v_.world, v_.end_think, v_.nl2, v_.hello, v_.dot, v_.im_end};
     auto cp = std::make_shared<Checkpoint>();
     cp->path = "fake";
