@@ -169,6 +169,7 @@ void Engine::finish(Sequence& s, FinishReason why, const std::string& error) {
     s.kv_seq = -1;
     kv_blocks_committed_ -= s.committed_blocks;
     s.committed_blocks = 0;
+    kv_free_.store(kv_->free_blocks());  // before on_done: a caller that sees the end sees the blocks back
   }
   GenerationResult r;
   r.finish = why;
