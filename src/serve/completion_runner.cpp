@@ -120,7 +120,6 @@ struct Run {
       ch.result = ev.result;
       budget_hit = budget_hit || ev.result.budget_hit;
       ++n_done;
-      d = ch.parser->finish();
     }
     ch.reasoning += d.reasoning;
     ch.content += d.content;

@@ -63,6 +63,4 @@ TextDelta ReasoningParser::push(int32_t token, const std::string& text) {
   return d;
 }
 
-TextDelta ReasoningParser::finish() { return {}; }
-
 }  // namespace qvl::serve

@@ -19,10 +19,10 @@ struct TextDelta {
 
 class ReasoningParser {
  public:
-  // think_start/think_end < 0: no splitting, everything is content.
+  // think_start/think_end < 0: no splitting, everything is content. There is no
+  // end-of-stream flush: trailing reasoning whitespace still held back is dropped.
   ReasoningParser(int32_t think_start, int32_t think_end, bool starts_open);
   TextDelta push(int32_t token, const std::string& text);
-  TextDelta finish();  // end of stream: held-back trailing reasoning whitespace is dropped
   bool in_reasoning() const { return open_; }
   int reasoning_tokens() const { return reasoning_tokens_; }
 

@@ -25,9 +25,6 @@ Split run(const Tokenizer& tok, const test::Vocab& v, const std::vector<int32_t>
     s.reasoning += d.reasoning;
     s.content += d.content;
   }
-  const TextDelta d = p.finish();
-  s.reasoning += d.reasoning;
-  s.content += d.content;
   return s;
 }
 
