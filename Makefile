@@ -9,8 +9,9 @@ QVL     := $(BUILD)/bin/qvl
 DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
 
 APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libstb-dev libwebp-dev \
+                libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev \
-                git curl
+                pkg-config git curl
 
 .PHONY: all deps deps-apt deps-npm build serve test test-unit test-node clean
 

@@ -52,15 +52,28 @@ ResizeTarget smart_resize_video(int64_t n_frames, int64_t height, int64_t width,
   return {static_cast<int>(h), static_cast<int>(w)};
 }
 
-PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget& budget,
-                             const PreprocessOptions& opt) {
+ResizeTarget video_resize_target(int64_t n_frames, int height, int width, const PixelBudget& budget,
+                                 const PreprocessOptions& opt) {
+  // A single frame is repeated to fill one temporal patch, as HF pads.
+  const int64_t n = std::max<int64_t>(n_frames, opt.temporal_patch_size);
+  return smart_resize_video(n, height, width, opt.patch_size * opt.merge_size, opt.temporal_patch_size,
+                            budget.min_pixels, budget.max_pixels);
+}
+
+// Throws unless every frame has the first one's size, naming the first that differs.
+static void check_same_size(const std::vector<Image>& frames) {
   QVL_CHECK(!frames.empty(), "video has no frames");
   const int w0 = frames[0].width, h0 = frames[0].height;
-  for (const Image& f : frames) QVL_CHECK(f.width == w0 && f.height == h0, "video frames differ in size");
-  // A single frame is repeated to fill one temporal patch, as HF pads.
-  const int64_t n = std::max<int64_t>(static_cast<int64_t>(frames.size()), opt.temporal_patch_size);
-  const ResizeTarget t = smart_resize_video(n, h0, w0, opt.patch_size * opt.merge_size, opt.temporal_patch_size,
-                                            budget.min_pixels, budget.max_pixels);
+  for (size_t i = 1; i < frames.size(); ++i)
+    QVL_CHECK(frames[i].width == w0 && frames[i].height == h0, "video frames differ in size: frame ", i, " is ",
+              frames[i].width, "x", frames[i].height, ", frame 0 is ", w0, "x", h0);
+}
+
+PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget& budget,
+                             const PreprocessOptions& opt) {
+  check_same_size(frames);
+  const int w0 = frames[0].width, h0 = frames[0].height;
+  const ResizeTarget t = video_resize_target(static_cast<int64_t>(frames.size()), h0, w0, budget, opt);
   std::vector<Image> resized;
   resized.reserve(frames.size());
   for (const Image& f : frames) {
@@ -68,6 +81,16 @@ PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget
   }
   std::vector<const Image*> ptrs;
   for (const Image& f : resized) ptrs.push_back(&f);
+  return patchify_frames(ptrs, opt);
+}
+
+PixelValues patchify_resized_video(const std::vector<Image>& frames, const PreprocessOptions& opt) {
+  check_same_size(frames);
+  const int factor = opt.patch_size * opt.merge_size;
+  QVL_CHECK(frames[0].width % factor == 0 && frames[0].height % factor == 0, "video frames of ", frames[0].width,
+            "x", frames[0].height, " are not resized to multiples of ", factor);
+  std::vector<const Image*> ptrs;
+  for (const Image& f : frames) ptrs.push_back(&f);
   return patchify_frames(ptrs, opt);
 }
 

@@ -1,7 +1,8 @@
 // Video as sampled frames (input layer), as HF's Qwen3VLVideoProcessor does it:
 // which frames to take, the 3-D smart_resize, patchify of the frame pairs, and
 // the per-temporal-patch timestamps the prompt text carries. Frames arrive as
-// decoded images (a list of files); no container / codec decoding here.
+// decoded images (a list of files); container / codec decoding lives in
+// input/video/video_file.h.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -30,10 +31,20 @@ std::vector<int64_t> sample_frame_indices(int64_t total_frames, double video_fps
 ResizeTarget smart_resize_video(int64_t n_frames, int64_t height, int64_t width, int factor, int temporal_factor,
                                 int64_t min_pixels, int64_t max_pixels);
 
+// smart_resize_video's target for n_frames frames of height x width under the
+// budget with opt's patch / merge / temporal sizes (fewer than tp frames count as tp).
+ResizeTarget video_resize_target(int64_t n_frames, int height, int width, const PixelBudget& budget,
+                                 const PreprocessOptions& opt);
+
 // Resizes every frame to the common target and patchifies (odd counts repeat
 // the last frame). All frames must have the first frame's size.
 PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget& budget,
                              const PreprocessOptions& opt = {});
+
+// Frames already resized to their video_resize_target (decode_video does so to
+// hold only small frames): checks they share one size that the patch grid
+// divides, then patchifies. No second smart_resize, which would not be idempotent.
+PixelValues patchify_resized_video(const std::vector<Image>& frames, const PreprocessOptions& opt);
 
 // Seconds per temporal patch: the mean of its first and last frame time
 // (indices padded with the last one to a multiple of tp), HF _calculate_timestamps.
