@@ -50,6 +50,7 @@ std::unique_ptr<Model> load_gguf_model(const std::string& path) {
     w.layers.push_back(std::move(lw));
   }
   check_text_weights(path, cfg, w);
+  pack_text_weights(w);
 
   Tokenizer tok(tokenizer_data_from_gguf(f));
   QVL_CHECK(tok.vocab_size() <= cfg.vocab_size, path, ": tokenizer has ", tok.vocab_size(),

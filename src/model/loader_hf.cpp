@@ -127,6 +127,7 @@ std::unique_ptr<Model> load_hf_model(const std::string& dir_path) {
     w.layers.push_back(std::move(lw));
   }
   check_text_weights(where, cfg, w);
+  pack_text_weights(w);
 
   const fs::path dir(dir_path);
   QVL_CHECK(fs::exists(dir / "tokenizer.json"), where, ": missing tokenizer.json");

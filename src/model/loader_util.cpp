@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "runtime/matmul.h"
 #include "runtime/quantize.h"
+#include "runtime/repack.h"
 
 namespace qvl {
 
@@ -58,6 +59,16 @@ void check_text_weights(const std::string& where, const TextConfig& c, const Tex
       expect_matrix(where, l.ffn_up, {I, H});
       expect_matrix(where, l.ffn_down, {H, I});
     }
+  }
+}
+
+void pack_text_weights(TextWeights& w) {
+  repack_weight(w.output, w.owned, false);
+  for (LayerWeights& lw : w.layers) {
+    for (Tensor* t : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up, &lw.ffn_down,
+                      &lw.ffn_gate_inp})
+      repack_weight(*t, w.owned, false);
+    for (Tensor* t : {&lw.ffn_gate_exps, &lw.ffn_up_exps, &lw.ffn_down_exps}) repack_weight(*t, w.owned, true);
   }
 }
 

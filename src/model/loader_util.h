@@ -17,5 +17,8 @@ void expect_matrix(const std::string& where, const Tensor& t, const std::vector<
 std::vector<float> norm_to_f32(const std::string& where, const Tensor& t, int64_t n);
 // Checks every tensor of a loaded model against its config.
 void check_text_weights(const std::string& where, const TextConfig& cfg, const TextWeights& w);
+// Packed copies (runtime/repack.h) of every eligible matrix the decoder multiplies
+// with, kept in w.owned: llama.cpp's CPU repack buffer does the same at load.
+void pack_text_weights(TextWeights& w);
 
 }  // namespace qvl

@@ -10,6 +10,7 @@
 #include "kernels/gemm.h"
 #include "kernels/vec_dot.h"
 #include "runtime/quantize.h"
+#include "runtime/repack.h"
 
 namespace qvl {
 namespace {
@@ -91,6 +92,7 @@ bool matmul_supported(DType weight) { return kernel_for(kVecDotRef, weight) != n
 
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
   check_matmul_args(w, x, n_tok, y);
+  if (w.packed) return matmul_repacked(w, x, n_tok, y, pool);  // runtime/repack.h
   const int64_t k = w.cols(), n_out = w.rows();
   const DType act = matmul_activation_type(w.dtype);
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);

@@ -15,6 +15,10 @@ struct Tensor {
   DType dtype = DType::kF32;
   std::vector<int64_t> shape;  // outermost first
   const void* data = nullptr;  // contiguous; owned by whoever produced the view
+  // Optional copy re-laid out for the packed matmul kernels (runtime/repack.h),
+  // owned with the weights; matmul uses it when set. gemv_only: MoE experts.
+  const void* packed = nullptr;
+  bool packed_gemv_only = false;
 
   int64_t numel() const {
     int64_t n = 1;

@@ -14,6 +14,7 @@
 #include "model/kv_cache_impl.h"
 #include "model/qwen3vl/linear.h"
 #include "runtime/ops.h"
+#include "runtime/repack.h"
 
 namespace qvl {
 
@@ -21,6 +22,8 @@ Tensor expert_slice(const Tensor& stacked, int64_t e) {
   Tensor t = stacked;
   t.shape = {stacked.shape[1], stacked.shape[2]};
   t.data = static_cast<const uint8_t*>(stacked.data) + size_t(e) * size_t(stacked.shape[1]) * t.row_size();
+  if (stacked.packed)
+    t.packed = static_cast<const uint8_t*>(stacked.packed) + size_t(e) * repacked_bytes(t.dtype, t.shape[0], t.shape[1]);
   return t;
 }
 

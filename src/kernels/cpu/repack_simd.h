@@ -1,0 +1,267 @@
+// Packed q4_0 / q4_K matmul bodies shared by cpu/repack_avx2.cpp and
+// cpu/repack_avx512.cpp (kernels/cpu). Include only from those, after defining
+// QVL_SIMD_NS. One int32 lane per weight row: a 32-bit word of 4 codes (unsigned
+// nibbles) times 4 broadcast activation codes per step (vpdpbusd, or maddubs+madd
+// on AVX2: pair sums stay <= 2*15*127, so no saturation), so integer dots are exact
+// and the fma order is ref/repack_ref.cpp's. AVX-512 takes two 8-row groups (16
+// lanes) at a time; a lone last group and AVX2 use 8 lanes.
+#pragma once
+#ifndef QVL_SIMD_NS
+#error "define QVL_SIMD_NS before including repack_simd.h"
+#endif
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/repack.h"
+
+namespace qvl::QVL_SIMD_NS {
+namespace repack_simd {
+
+inline int32_t word(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// One packed group: 8 rows in 256-bit vectors (the second group pointer is unused).
+struct V8 {
+  using I = __m256i;
+  using F = __m256;
+  static constexpr int kGroups = 1;
+  static I load(const uint8_t* a, const uint8_t*) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)); }
+  static I lo(I v) { return _mm256_and_si256(v, _mm256_set1_epi8(15)); }
+  static I hi(I v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(15)); }
+  static I zero() { return _mm256_setzero_si256(); }
+  static I dot(I acc, I u, int32_t x) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, u, _mm256_set1_epi32(x));
+#else
+    const __m256i p = _mm256_maddubs_epi16(u, _mm256_set1_epi32(x));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+#endif
+  }
+  static F halves(const uint16_t* a, const uint16_t*) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)));
+  }
+  static I bytes(const uint8_t* a, const uint8_t*) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a)));
+  }
+  static I add(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I sub(I a, I b) { return _mm256_sub_epi32(a, b); }
+  static I mul(I a, I b) { return _mm256_mullo_epi32(a, b); }
+  static I set1(int v) { return _mm256_set1_epi32(v); }
+  static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
+  static F fzero() { return _mm256_setzero_ps(); }
+  static F fset1(float v) { return _mm256_set1_ps(v); }
+  static F fmul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F fsub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+};
+
+#if defined(__AVX512F__)
+// Two packed groups side by side: lanes 0-7 rows of group a, 8-15 rows of group b.
+struct V16 {
+  using I = __m512i;
+  using F = __m512;
+  static constexpr int kGroups = 2;
+  static I load(const uint8_t* a, const uint8_t* b) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)), 1);
+  }
+  static I lo(I v) { return _mm512_and_si512(v, _mm512_set1_epi8(15)); }
+  static I hi(I v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(15)); }
+  static I zero() { return _mm512_setzero_si512(); }
+  static I dot(I acc, I u, int32_t x) { return _mm512_dpbusd_epi32(acc, u, _mm512_set1_epi32(x)); }
+  static F halves(const uint16_t* a, const uint16_t* b) {
+    const __m128i ha = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+    const __m128i hb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(ha), hb, 1));
+  }
+  static I bytes(const uint8_t* a, const uint8_t* b) {
+    const __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a)),
+                                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b)));
+    return _mm512_cvtepu8_epi32(v);
+  }
+  static I add(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I sub(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static I mul(I a, I b) { return _mm512_mullo_epi32(a, b); }
+  static I set1(int v) { return _mm512_set1_epi32(v); }
+  static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
+  static F fzero() { return _mm512_setzero_ps(); }
+  static F fset1(float v) { return _mm512_set1_ps(v); }
+  static F fmul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F fsub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+};
+#endif
+
+// Rows of groups a (and b for V16) x NX activation rows, all of k.
+template <class V, int NX>
+void q4_0_tile(int64_t nb, const PackedQ4_0x8* a, const PackedQ4_0x8* b, const uint8_t* x, size_t xs, float* out,
+               size_t os) {
+  const BlockQ8_0* xb[NX];
+  const int16_t* xsum[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) {
+    xb[t] = reinterpret_cast<const BlockQ8_0*>(x + t * xs);
+    xsum[t] = reinterpret_cast<const int16_t*>(xb[t] + nb);
+  }
+  typename V::F acc[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) acc[t] = V::fzero();
+  for (int64_t i = 0; i < nb; ++i) {
+    typename V::I dot[NX];
+    #pragma GCC unroll 4
+    for (int t = 0; t < NX; ++t) dot[t] = V::zero();
+    #pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {
+      const typename V::I raw = V::load(a[i].qs + 32 * q, b[i].qs + 32 * q);
+      const typename V::I l = V::lo(raw), h = V::hi(raw);
+      #pragma GCC unroll 4
+      for (int t = 0; t < NX; ++t) {
+        dot[t] = V::dot(dot[t], l, word(xb[t][i].qs + 4 * q));
+        dot[t] = V::dot(dot[t], h, word(xb[t][i].qs + 16 + 4 * q));
+      }
+    }
+    const typename V::F dw = V::halves(a[i].d, b[i].d);
+    #pragma GCC unroll 4
+    for (int t = 0; t < NX; ++t) {
+      const typename V::I is = V::sub(dot[t], V::set1(8 * xsum[t][i]));
+      acc[t] = V::fma(V::cvt(is), V::fmul(dw, V::fset1(_cvtsh_ss(xb[t][i].d))), acc[t]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) V::store(out + t * os, acc[t]);
+}
+
+template <class V, int NX, RepackOrder kOrder>
+void q4_K_tile(int64_t nb, const PackedQ4_Kx8* a, const PackedQ4_Kx8* b, const uint8_t* x, size_t xs, float* out,
+               size_t os) {
+  const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) xb[t] = reinterpret_cast<const BlockQ8_K*>(x + t * xs);
+  typename V::F acc[NX], accm[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) acc[t] = accm[t] = V::fzero();
+  for (int64_t i = 0; i < nb; ++i) {
+    const PackedQ4_Kx8& pa = a[i];
+    const PackedQ4_Kx8& pb = b[i];
+    const typename V::F dw = V::halves(pa.d, pb.d), dm = V::halves(pa.dmin, pb.dmin);
+    typename V::F dd[NX], ddm[NX];
+    typename V::I ib[NX], mb[NX];
+    #pragma GCC unroll 4
+    for (int t = 0; t < NX; ++t) {
+      const typename V::F dx = V::fset1(xb[t][i].d);
+      dd[t] = V::fmul(dw, dx);
+      ddm[t] = V::fmul(dm, dx);
+      ib[t] = mb[t] = V::zero();
+    }
+    for (int c = 0; c < 4; ++c) {
+      typename V::I d0[NX], d1[NX];
+      #pragma GCC unroll 4
+      for (int t = 0; t < NX; ++t) d0[t] = d1[t] = V::zero();
+      #pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) {
+        const typename V::I raw = V::load(pa.qs + 256 * c + 32 * q, pb.qs + 256 * c + 32 * q);
+        const typename V::I l = V::lo(raw), h = V::hi(raw);
+        #pragma GCC unroll 4
+        for (int t = 0; t < NX; ++t) {
+          d0[t] = V::dot(d0[t], l, word(xb[t][i].qs + 64 * c + 4 * q));
+          d1[t] = V::dot(d1[t], h, word(xb[t][i].qs + 64 * c + 32 + 4 * q));
+        }
+      }
+      const typename V::I s0 = V::bytes(pa.sc[2 * c], pb.sc[2 * c]), s1 = V::bytes(pa.sc[2 * c + 1], pb.sc[2 * c + 1]);
+      const typename V::I m0 = V::bytes(pa.m[2 * c], pb.m[2 * c]), m1 = V::bytes(pa.m[2 * c + 1], pb.m[2 * c + 1]);
+      #pragma GCC unroll 4
+      for (int t = 0; t < NX; ++t) {
+        const int16_t* bs = xb[t][i].bsums + 4 * c;
+        const typename V::I is = V::add(V::mul(d0[t], s0), V::mul(d1[t], s1));
+        const typename V::I ms = V::add(V::mul(m0, V::set1(bs[0] + bs[1])), V::mul(m1, V::set1(bs[2] + bs[3])));
+        if constexpr (kOrder == RepackOrder::kGemm) {
+          acc[t] = V::fma(V::cvt(is), dd[t], acc[t]);
+          accm[t] = V::fma(V::cvt(ms), ddm[t], accm[t]);
+        } else {
+          ib[t] = V::add(ib[t], is);
+          mb[t] = V::add(mb[t], ms);
+        }
+      }
+    }
+    if constexpr (kOrder == RepackOrder::kGemv) {
+      #pragma GCC unroll 4
+      for (int t = 0; t < NX; ++t) {
+        acc[t] = V::fma(V::cvt(ib[t]), dd[t], acc[t]);
+        accm[t] = V::fma(V::cvt(mb[t]), ddm[t], accm[t]);
+      }
+    }
+  }
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) V::store(out + t * os, V::fsub(acc[t], accm[t]));
+}
+
+template <int NX>
+void q4_0_rows(int64_t k, const void* vw, int64_t n_rows, const void* vx, size_t xs, float* out, size_t os) {
+  const int64_t nb = k / kQK, groups = n_rows / kRepackRows;
+  const auto* w = static_cast<const PackedQ4_0x8*>(vw);
+  const auto* x = static_cast<const uint8_t*>(vx);
+  int64_t g = 0;
+#if defined(__AVX512F__)
+  for (; g + 1 < groups; g += 2) q4_0_tile<V16, NX>(nb, w + g * nb, w + (g + 1) * nb, x, xs, out + g * 8, os);
+#endif
+  for (; g < groups; ++g) q4_0_tile<V8, NX>(nb, w + g * nb, w + g * nb, x, xs, out + g * 8, os);
+}
+
+template <int NX, RepackOrder kOrder>
+void q4_K_rows(int64_t k, const void* vw, int64_t n_rows, const void* vx, size_t xs, float* out, size_t os) {
+  const int64_t nb = k / kQK_K, groups = n_rows / kRepackRows;
+  const auto* w = static_cast<const PackedQ4_Kx8*>(vw);
+  const auto* x = static_cast<const uint8_t*>(vx);
+  int64_t g = 0;
+#if defined(__AVX512F__)
+  for (; g + 1 < groups; g += 2)
+    q4_K_tile<V16, NX, kOrder>(nb, w + g * nb, w + (g + 1) * nb, x, xs, out + g * 8, os);
+#endif
+  for (; g < groups; ++g) q4_K_tile<V8, NX, kOrder>(nb, w + g * nb, w + g * nb, x, xs, out + g * 8, os);
+}
+
+inline void q4_0(int64_t k, const void* w, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os,
+                 RepackOrder) {
+  switch (n_x) {
+    case 1: return q4_0_rows<1>(k, w, n_rows, x, xs, out, os);
+    case 2: return q4_0_rows<2>(k, w, n_rows, x, xs, out, os);
+    case 3: return q4_0_rows<3>(k, w, n_rows, x, xs, out, os);
+    default: return q4_0_rows<4>(k, w, n_rows, x, xs, out, os);
+  }
+}
+
+template <RepackOrder kOrder>
+void q4_K_order(int64_t k, const void* w, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os) {
+  switch (n_x) {
+    case 1: return q4_K_rows<1, kOrder>(k, w, n_rows, x, xs, out, os);
+    case 2: return q4_K_rows<2, kOrder>(k, w, n_rows, x, xs, out, os);
+    case 3: return q4_K_rows<3, kOrder>(k, w, n_rows, x, xs, out, os);
+    default: return q4_K_rows<4, kOrder>(k, w, n_rows, x, xs, out, os);
+  }
+}
+
+inline void q4_K(int64_t k, const void* w, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os,
+                 RepackOrder order) {
+  if (order == RepackOrder::kGemm)
+    q4_K_order<RepackOrder::kGemm>(k, w, n_rows, x, xs, n_x, out, os);
+  else
+    q4_K_order<RepackOrder::kGemv>(k, w, n_rows, x, xs, n_x, out, os);
+}
+
+}  // namespace repack_simd
+
+constexpr RepackKernels make_repack_table() { return {repack_simd::q4_0, repack_simd::q4_K}; }
+
+}  // namespace qvl::QVL_SIMD_NS
+
+#pragma GCC diagnostic pop

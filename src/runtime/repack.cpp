@@ -1,0 +1,108 @@
+// Packing weights at load and the packed matmul (runtime layer): activation
+// quantisation into a per-thread scratch buffer, 16-row chunks over the pool, each
+// chunk meeting every 4-token tile while its weights sit in L1/L2.
+#include "runtime/repack.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/error.h"
+#include "kernels/ref/quant_ref.h"
+#include "kernels/repack.h"
+
+namespace qvl {
+namespace {
+
+constexpr int64_t kChunkRows = 2 * kRepackRows;  // one AVX-512 step: two packed groups
+
+bool packable_type(DType t) { return t == DType::kQ4_0 || t == DType::kQ4_K; }
+
+}  // namespace
+
+bool repack_enabled() {
+  static const bool on = [] {
+    const char* env = std::getenv("QVL_REPACK");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  return on;
+}
+
+size_t repacked_bytes(DType t, int64_t rows, int64_t k) {
+  if (t == DType::kQ4_0) return repacked_bytes_q4_0(rows, k);
+  if (t == DType::kQ4_K) return repacked_bytes_q4_K(rows, k);
+  return 0;
+}
+
+bool repack_eligible(const Tensor& w) {
+  if (!repack_enabled() || !packable_type(w.dtype) || w.shape.size() < 2 || !w.data) return false;
+  const int64_t n_out = w.shape[w.shape.size() - 2], k = w.cols();
+  const int64_t block = w.dtype == DType::kQ4_0 ? kQK : kQK_K;
+  return n_out > 0 && n_out % kRepackRows == 0 && k > 0 && k % block == 0;
+}
+
+bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gemv_only) {
+  if (!repack_eligible(w)) return false;
+  const int64_t n_out = w.shape[w.shape.size() - 2], k = w.cols();
+  const int64_t n_mat = w.rows() / n_out;
+  const size_t src_bytes = size_t(n_out) * w.row_size(), dst_bytes = repacked_bytes(w.dtype, n_out, k);
+  std::vector<uint8_t> buf(dst_bytes * size_t(n_mat));
+  const auto* src = static_cast<const uint8_t*>(w.data);
+  for (int64_t e = 0; e < n_mat; ++e) {
+    if (w.dtype == DType::kQ4_0)
+      repack_q4_0(src + e * src_bytes, n_out, k, buf.data() + e * dst_bytes);
+    else
+      repack_q4_K(src + e * src_bytes, n_out, k, buf.data() + e * dst_bytes);
+  }
+  store.push_back(std::move(buf));
+  w.packed = store.back().data();
+  w.packed_gemv_only = gemv_only;
+  return true;
+}
+
+void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  QVL_CHECK(w.packed && packable_type(w.dtype) && w.shape.size() == 2 && w.rows() % kRepackRows == 0,
+            "matmul: weight '", w.name, "' has no usable packed copy");
+  const int64_t k = w.cols(), n_out = w.rows();
+  if (n_tok == 0 || n_out == 0) return;
+  const bool q4_0 = w.dtype == DType::kQ4_0;
+  const size_t xs = q4_0 ? repack_act_bytes_q8_0(k) : row_bytes(DType::kQ8_K, k);
+  // ggml quantises and multiplies whole groups of 4 tokens with its gemm, the rest
+  // one by one with its gemv; MUL_MAT_ID (experts) uses the gemv for every token.
+  const int64_t n_gemm = w.packed_gemv_only ? 0 : n_tok - n_tok % 4;
+
+  thread_local std::vector<uint8_t> scratch;
+  if (scratch.size() < xs * n_tok) scratch.resize(xs * n_tok);
+  uint8_t* xq = scratch.data();
+  const int64_t grain = std::max<int64_t>(1, 65536 / k);
+  pool.parallel_for(n_tok, grain, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      if (q4_0)
+        quantize_row_q8_0_sums(x + t * k, xq + t * xs, k);
+      else if (t < n_gemm)
+        quantize_row_q8_K_x4(x + t * k, xq + t * xs, k);
+      else
+        quantize_row_q8_K(x + t * k, xq + t * xs, k);
+    }
+  });
+
+  const RepackKernels& kern = repack_kernels();
+  const RepackMatmulFn fn = q4_0 ? kern.q4_0 : kern.q4_K;
+  const size_t group_bytes = repacked_bytes(w.dtype, kRepackRows, k);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int64_t n_chunks = (n_out + kChunkRows - 1) / kChunkRows;
+  pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      const int64_t r0 = c * kChunkRows, nr = std::min(kChunkRows, n_out - r0);
+      const uint8_t* wc = packed + (r0 / kRepackRows) * group_bytes;
+      for (int64_t t0 = 0; t0 < n_tok; t0 += kRepackMaxCols) {
+        // A tile never straddles the gemm/gemv boundary (n_gemm is a multiple of 4).
+        const int nx = int(std::min<int64_t>(kRepackMaxCols, (t0 < n_gemm ? n_gemm : n_tok) - t0));
+        const RepackOrder order = t0 < n_gemm ? RepackOrder::kGemm : RepackOrder::kGemv;
+        fn(k, wc, nr, xq + t0 * xs, xs, nx, y + t0 * n_out + r0, size_t(n_out), order);
+      }
+    }
+  });
+}
+
+}  // namespace qvl

@@ -1,0 +1,35 @@
+// Load-time packing of Q4_0 / Q4_K weights into 8-row groups and the matmul on
+// them (runtime layer), as llama.cpp's CPU "repack" buffer does on x86: same
+// eligibility (rows % 8 == 0), same float order, same token grouping. The mapped
+// original stays untouched; the packed copy costs about as much memory again.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "runtime/tensor.h"
+
+namespace qvl {
+
+// Whether a weight gets a packed copy: Q4_0 or Q4_K, every matrix (the innermost
+// two dims, [.., n_out, k]) with n_out % 8 == 0, and packing not switched off by
+// QVL_REPACK=0 in the environment (for A/B comparisons).
+bool repack_enabled();
+bool repack_eligible(const Tensor& w);
+// Packed bytes of a [rows, k] matrix of type t (0 when t has no packed layout).
+size_t repacked_bytes(DType t, int64_t rows, int64_t k);
+
+// Packs w into a new buffer appended to `store` and points w.packed at it. A
+// stacked [E, n_out, k] tensor is packed per expert in place order, so expert e's
+// matrix starts at e * repacked_bytes(dtype, n_out, k). gemv_only marks MoE
+// experts: ggml's MUL_MAT_ID multiplies every token with the one-row kernel.
+// Does nothing (returns false) for an ineligible weight.
+bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gemv_only);
+
+// y = x·wᵀ through w.packed; matmul() calls it whenever w.packed is set. As ggml:
+// unless w.packed_gemv_only, tokens [0, n - n % 4) go through the 4-token (gemm)
+// order with Q8_K rounded as ggml_quantize_mat_q8_K_4x8, the rest through the
+// one-row (gemv) order with quantize_row_q8_K. Q4_0 has one order for both.
+void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
+
+}  // namespace qvl
