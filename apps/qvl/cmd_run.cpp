@@ -20,6 +20,7 @@
 #include "input/chat_template/chat_template.h"
 #include "model/model.h"
 #include "input/image/video.h"
+#include "input/video/video_file.h"
 #include "model/vision/vision_prompt.h"
 
 namespace qvl::app {
@@ -44,6 +45,8 @@ const char* kRunUsage = R"(usage: qvl run --model PATH (--prompt TEXT | --prompt
   --vision-compat hf|llama  llama: llama.cpp mtmd's budget and numerics, for parity runs
   --video-frames F1,F2,...  (repeatable) one video as its frames; <|vision_start|><|video_pad|><|vision_end|>
   --video-fps F         frame rate of that list (default 2); frames are sampled at 2 fps as HF does
+  --video FILE          (repeatable) one video file (MP4, MKV, WebM, AVI, ...), decoded with FFmpeg and
+                        sampled at 2 fps (4..768 frames); placeholders take --video-frames lists first
 The prompt is raw text: no template unless --chat, special-token strings become
 special tokens, no BOS is added.)";
 
@@ -130,7 +133,7 @@ nlohmann::json top_json(const std::vector<TokenLogprob>& top) {
 // video's timestamp text), computes MRoPE positions and attaches the features as
 // embedding spans.
 PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a) {
-  QVL_CHECK(a.has("mmproj"), "--image / --video-frames need --mmproj");
+  QVL_CHECK(a.has("mmproj"), "--image / --video-frames / --video need --mmproj");
   auto vm = load_vision_model(a.get("mmproj"));
   QVL_CHECK(vm->config().out_hidden_size == m.config().hidden_size, "mmproj output width ",
             vm->config().out_hidden_size, " does not match the text model's hidden size ", m.config().hidden_size);
@@ -139,7 +142,7 @@ PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a
   const std::string compat = a.get("vision-compat", "hf");
   QVL_CHECK(compat == "hf" || compat == "llama", "--vision-compat expects hf or llama, got '", compat, "'");
   if (compat == "llama") {
-    vm->options().merger_gelu_tanh = true;
+    vm->options() = llama_cpp_vision_options();
     budget = llama_cpp_budget();
   }
   budget.min_pixels = a.get_int("image-min-pixels", static_cast<int>(budget.min_pixels));
@@ -162,6 +165,20 @@ PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a
     VideoInput v;
     v.features = encode_video(*vm, frames, default_video_budget(), default_pool());
     v.timestamps = video_timestamps(idx, video_fps, static_cast<int>(vm->config().temporal_patch_size));
+    videos.push_back(std::move(v));
+  }
+  for (const std::string& file : a.get_all("video")) {
+    // Frames come back already resized to the clip's target, so only small ones are held.
+    VideoDecodeOptions vo;
+    vo.resize_budget = default_video_budget();
+    vo.preprocess = vm->preprocess_options(*vo.resize_budget);
+    const DecodedVideo dv = decode_video_file(file, vo);
+    log_info("run: ", file, ": ", dv.info.codec, " ", dv.info.width, "x", dv.info.height, ", ", dv.info.total_frames,
+             " frames at ", dv.info.fps, " fps; ", dv.indices.size(), " sampled");
+    VideoInput v;
+    v.features = std::make_shared<const VisionOutput>(vm->encode(patchify_resized_video(dv.frames, vo.preprocess),
+                                                                 default_pool()));
+    v.timestamps = video_timestamps(dv.indices, dv.info.fps, static_cast<int>(vm->config().temporal_patch_size));
     videos.push_back(std::move(v));
   }
   VisionTokenIds ids;
@@ -194,7 +211,8 @@ PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a
 std::string image_placeholders(const Args& a) {
   std::string s;
   for (size_t i = 0; i < a.get_all("image").size(); ++i) s += "<|vision_start|><|image_pad|><|vision_end|>";
-  for (size_t i = 0; i < a.get_all("video-frames").size(); ++i) s += "<|vision_start|><|video_pad|><|vision_end|>";
+  const size_t n_videos = a.get_all("video-frames").size() + a.get_all("video").size();
+  for (size_t i = 0; i < n_videos; ++i) s += "<|vision_start|><|video_pad|><|vision_end|>";
   return s;
 }
 // ---- end vision ----------------------------------------------------------------
@@ -224,7 +242,7 @@ int run_single(const Args& a) {
   const std::string text = a.has("prompt") ? a.get("prompt") : read_file(a.get("prompt-file"));
   GenerationRequest req = c.base;
   req.prompt = text_prompt(*c.model, a.has("chat") ? image_placeholders(a) + text : text, a.has("chat"));
-  if (a.has("image") || a.has("video-frames")) req.prompt = attach_vision(*c.model, req.prompt, a);
+  if (a.has("image") || a.has("video-frames") || a.has("video")) req.prompt = attach_vision(*c.model, req.prompt, a);
   const int n_prompt = static_cast<int>(req.prompt.tokens.size());
 
   EngineOptions opt;
@@ -348,7 +366,8 @@ int cmd_run(const std::vector<std::string>& argv) {
   const Args a(normalise(argv),
                {"model", "prompt", "prompt-file", "prompts-jsonl", "n", "temperature", "top-k", "top-p", "min-p",
                 "repeat-penalty", "repeat-last-n", "presence-penalty", "frequency-penalty", "seed", "stop", "threads",
-                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat", "video-frames", "video-fps"},
+                "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat", "video-frames", "video-fps",
+                "video"},
                {"chat", "ids", "ignore-eos", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kRunUsage);

@@ -9,6 +9,7 @@
 #include "serve/chat_messages.h"
 #include "serve/completion_runner.h"
 #include "serve/mode_resolver.h"
+#include "serve/serve_vision.h"
 
 namespace qvl::serve {
 
@@ -72,9 +73,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
     if (!cp.vision)
       throw ApiError(400, "the " + std::string(mode_name(decision.mode)) + " checkpoint of '" + found.name +
                      "' has no vision encoder", "messages", "images_not_supported");
-    for (ImageRef& img : in.images)
-      if (img.url.rfind("data:", 0) != 0)
-        img.bytes = std::make_shared<const std::vector<uint8_t>>(fetch_image_url(img.url, ctx.opt.image_fetch));
+    fetch_remote_media(in.images, ctx.opt.image_fetch);  // images, video files and video frames
     try {
       input = cp.vision(prompt, in.images);
     } catch (const ApiError&) {

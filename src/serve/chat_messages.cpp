@@ -53,6 +53,57 @@ void read_budget(const json& part, const std::string& where, const ImageRef& dfl
     throw bad_param(where, where + ": min_pixels (" + std::to_string(lo) + ") exceeds max_pixels (" + std::to_string(hi) + ")");
 }
 
+// A video part: {"type":"video_url","video_url":{"url":...}} (a video file), or
+// {"type":"video","video":[frame URLs]} (a frame list), with optional fps /
+// min_pixels / max_pixels / total_pixels on the part or its video_url object.
+constexpr size_t kMaxListedFrames = 768;  // HF's max_frames: more could never all be sampled
+
+ImageRef video_of(const json& part, const std::string& where) {
+  ImageRef v;
+  v.video = true;
+  const json* src = nullptr;
+  for (const char* k : {"video_url", "video"})
+    if (!src && part.contains(k)) src = &part[k];
+  const json* inner = src && src->is_object() ? src : nullptr;
+  if (inner && inner->contains("url")) src = &(*inner)["url"];
+  if (src && src->is_string() && !src->get<std::string>().empty()) {
+    v.url = src->get<std::string>();
+  } else if (src && src->is_array()) {
+    if (src->empty() || src->size() > kMaxListedFrames)
+      throw bad_param(where, where + ": a frame list holds 1 to " + std::to_string(kMaxListedFrames) + " images, got " +
+                             std::to_string(src->size()));
+    for (size_t i = 0; i < src->size(); ++i) {
+      const json& f = (*src)[i];
+      const json* u = f.is_object() && f.contains("image_url") ? &f["image_url"] : &f;
+      if (u->is_object() && u->contains("url")) u = &(*u)["url"];
+      if (!u->is_string() || u->get<std::string>().empty())
+        throw bad_param(where, where + ".video[" + std::to_string(i) + "] must be an image URL");
+      ImageRef frame;
+      frame.url = u->get<std::string>();
+      v.frames.push_back(std::move(frame));
+    }
+  } else {
+    throw bad_param(where, where + ": a video part needs video_url.url (a data: or http(s) URL of a video file) or "
+                                   "video: [image URLs of its frames]");
+  }
+  const json& opts = inner && !part.contains("fps") && inner->contains("fps") ? *inner : part;
+  if (opts.contains("fps") && !opts["fps"].is_null()) {
+    const json& f = opts["fps"];
+    if (!f.is_number() || !(f.get<double>() > 0) || f.get<double>() > 240)
+      throw bad_param(where + ".fps", where + ".fps must be a number in (0, 240]");
+    v.fps = f.get<double>();
+  }
+  for (const char* key : {"min_pixels", "max_pixels", "total_pixels"}) {
+    int64_t n = pixels_of(part, key, where);
+    if (!n && inner) n = pixels_of(*inner, key, where + ".video_url");
+    (key[1] == 'i' ? v.min_pixels : key[1] == 'a' ? v.max_pixels : v.total_pixels) = n;
+  }
+  if (v.min_pixels && v.max_pixels && v.min_pixels > v.max_pixels)
+    throw bad_param(where, where + ": min_pixels (" + std::to_string(v.min_pixels) + ") exceeds max_pixels (" +
+                               std::to_string(v.max_pixels) + ")");
+  return v;
+}
+
 }  // namespace
 
 ChatInput parse_messages(const json& body) {
@@ -103,7 +154,11 @@ ChatInput parse_messages(const json& body) {
           out.images.push_back(std::move(img));
           parts.push_back({{"type", "image"}});
           has_image = true;
-        } else if (type == "video" || type == "video_url" || type == "input_audio") {
+        } else if (type == "video" || type == "video_url") {
+          out.images.push_back(video_of(p, pw));
+          parts.push_back({{"type", "video"}});
+          has_image = true;
+        } else if (type == "input_audio") {
           throw bad_param(pw, pw + ": '" + type + "' input is not supported");
         } else {
           throw bad_param(pw, pw + ": unknown content part type '" + type + "'");

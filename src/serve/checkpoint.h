@@ -26,6 +26,12 @@ struct ImageRef {
   int64_t min_pixels = 0, max_pixels = 0;
   std::string detail;
   std::shared_ptr<const std::vector<uint8_t>> bytes;  // set when the server fetched an http(s) url
+  // Video parts (video_url / video, docs/API.md): a video file in url / bytes, or
+  // a list of frame images in `frames`; they take <|video_pad|> placeholders in order.
+  bool video = false;
+  std::vector<ImageRef> frames;  // frame-list form (url empty)
+  double fps = 0;                // file: sampling rate; frame list: its frame rate; 0 = 2
+  int64_t total_pixels = 0;      // cap on frames * height * width for the clip; 0 = server's
 };
 
 // Hook for the vision layer: turns a rendered prompt that holds one

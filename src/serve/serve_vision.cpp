@@ -1,12 +1,16 @@
-// Image parts -> prompt tokens + vision embeddings, through the vision layer's
-// encoder cache so a repeated image is encoded once.
+// Image and video parts -> prompt tokens + vision embeddings, through encoder
+// caches so a repeated image or video (same bytes, same sampling) is encoded once.
 #include "serve/serve_vision.h"
 
 #include <algorithm>
+#include <cstring>
+#include <list>
 #include <mutex>
 
 #include "base/thread_pool.h"
 #include "input/image/image.h"
+#include "input/image/video.h"
+#include "input/video/video_file.h"
 #include "model/vision/vision_model.h"
 #include "model/vision/vision_prompt.h"
 #include "serve/api_error.h"
@@ -48,15 +52,147 @@ std::vector<uint8_t> decode_data_url(const std::string& url) {
   return out;
 }
 
+void fetch_remote_media(std::vector<ImageRef>& refs, const FetchPolicy& policy) {
+  for (ImageRef& r : refs) {
+    if (r.video && !r.frames.empty()) {
+      fetch_remote_media(r.frames, policy);
+    } else if (r.url.rfind("data:", 0) != 0) {
+      try {
+        r.bytes = std::make_shared<const std::vector<uint8_t>>(fetch_image_url(r.url, policy));
+      } catch (const ApiError& e) {
+        if (!r.video) throw;
+        std::string msg = e.what();  // the fetcher speaks of images; this one is a video file
+        if (const size_t at = msg.find("image URL"); at != std::string::npos) msg.replace(at, 5, "video");
+        throw ApiError(e.status(), msg, e.param(), e.code());
+      }
+    }
+  }
+}
+
 namespace {
+
+// Small LRU of encoded videos with their timestamps (VisionCache holds features only).
+class VideoCache {
+ public:
+  bool get(uint64_t key, VideoInput* out) {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto it = items_.begin(); it != items_.end(); ++it)
+      if (it->first == key) {
+        items_.splice(items_.begin(), items_, it);
+        *out = items_.front().second;
+        return true;
+      }
+    return false;
+  }
+  void put(uint64_t key, const VideoInput& v) {
+    std::lock_guard<std::mutex> lk(mu_);
+    items_.emplace_front(key, v);
+    if (items_.size() > kCapacity) items_.pop_back();
+  }
+
+ private:
+  static constexpr size_t kCapacity = 8;
+  std::mutex mu_;
+  std::list<std::pair<uint64_t, VideoInput>> items_;  // front = most recent
+};
 
 struct VisionState {
   std::unique_ptr<VisionModel> model;
   VisionCache cache{32};
+  VideoCache videos;
   std::unique_ptr<ThreadPool> pool;
   std::mutex pool_mu;  // ThreadPool::run is not reentrant across callers
   const Tokenizer* tok = nullptr;
 };
+
+// 64-bit FNV-1a, fed piece by piece.
+struct Fnv {
+  uint64_t h = 1469598103934665603ull;
+  void add(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  }
+  template <class T>
+  void add_value(T v) { add(&v, sizeof v); }
+};
+
+std::vector<uint8_t> bytes_of(const ImageRef& r) {
+  if (r.bytes) return *r.bytes;
+  try {
+    return decode_data_url(r.url);
+  } catch (const ApiError& e) {
+    if (!r.video) throw;
+    std::string msg = e.what();  // decode_data_url speaks of images; this one is a video file
+    for (size_t at; (at = msg.find("image")) != std::string::npos;) msg.replace(at, 5, "video");
+    throw ApiError(e.status(), msg, e.param(), e.code());
+  }
+}
+
+// The video budget of a part: the server's clip budget, capped by total_pixels,
+// then narrowed per frame by min_pixels / max_pixels for n sampled frames.
+PixelBudget clip_budget(const ImageRef& ref) {
+  PixelBudget b = default_video_budget();
+  if (ref.total_pixels) b.max_pixels = std::max<int64_t>(std::min(b.max_pixels, ref.total_pixels), 1);
+  b.min_pixels = std::min(b.min_pixels, b.max_pixels);
+  return b;
+}
+
+// One video part -> encoder features + timestamps, through the video cache. The
+// key covers the bytes and every setting that changes sampling or resizing.
+VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
+  const double fps = ref.fps > 0 ? ref.fps : 2.0;
+  std::vector<std::vector<uint8_t>> blobs;
+  if (ref.frames.empty()) blobs.push_back(bytes_of(ref));
+  else
+    for (const ImageRef& f : ref.frames) blobs.push_back(bytes_of(f));
+  Fnv key;
+  const std::string kind = ref.frames.empty() ? "video-file" : "video-frames";
+  key.add(kind.data(), kind.size());
+  for (const auto& b : blobs) {
+    key.add_value(b.size());
+    key.add(b.data(), b.size());
+  }
+  for (int64_t v : {ref.min_pixels, ref.max_pixels, ref.total_pixels}) key.add_value(v);
+  key.add_value(fps);
+  VideoInput out;
+  if (s.videos.get(key.h, &out)) return out;
+
+  const int tp = static_cast<int>(s.model->config().temporal_patch_size);
+  const PixelBudget clip = clip_budget(ref);
+  PixelValues pv;
+  std::vector<int64_t> indices;
+  double native_fps = fps;
+  if (ref.frames.empty()) {
+    VideoDecodeOptions vo;
+    vo.sampling.fps = fps;
+    vo.limits.time_limit_s = 60;
+    vo.resize_budget = clip;
+    vo.frame_min_pixels = ref.min_pixels;
+    vo.frame_max_pixels = ref.max_pixels;
+    vo.preprocess = s.model->preprocess_options(clip);
+    const DecodedVideo dv = decode_video(blobs[0].data(), blobs[0].size(), vo);
+    pv = patchify_resized_video(dv.frames, vo.preprocess);
+    indices = dv.indices;
+    native_fps = dv.info.fps;
+  } else {
+    // A frame list is a video at `fps` frames per second, sampled at 2 fps as HF does.
+    indices = sample_frame_indices(static_cast<int64_t>(blobs.size()), fps);
+    std::vector<Image> frames;
+    for (int64_t i : indices) {
+      const auto& b = blobs[static_cast<size_t>(i)];
+      frames.push_back(decode_image(b.data(), b.size()));
+    }
+    const PixelBudget b = video_budget_for(static_cast<int64_t>(frames.size()), ref.min_pixels, ref.max_pixels, clip, tp);
+    pv = preprocess_video(frames, b, s.model->preprocess_options(b));
+  }
+  {
+    std::lock_guard<std::mutex> lk(s.pool_mu);
+    out.features = std::make_shared<const VisionOutput>(s.model->encode(pv, *s.pool));
+  }
+  out.timestamps = video_timestamps(indices, native_fps, tp);
+  s.videos.put(key.h, out);
+  return out;
+}
 
 }  // namespace
 
@@ -70,8 +206,20 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
   VisionState* s = st.get();
   cp.vision = [s](const std::string& prompt, const std::vector<ImageRef>& images) {
     std::vector<std::shared_ptr<const VisionOutput>> outs;
+    std::vector<VideoInput> videos;
     const PixelBudget server;
     for (const auto& ref : images) {
+      if (ref.video) {
+        try {
+          videos.push_back(encode_video_part(*s, ref));
+        } catch (const ApiError&) {
+          throw;
+        } catch (const Error& e) {
+          throw ApiError(400, "cannot use video " + std::to_string(videos.size() + 1) + ": " + e.what(), "messages",
+                         "invalid_video");
+        }
+        continue;
+      }
       // detail narrows the server budget; explicit min/max_pixels then narrow it further.
       PixelBudget budget = budget_for_detail(ref.detail, server);
       if (ref.min_pixels || ref.max_pixels)
@@ -84,16 +232,19 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
       std::lock_guard<std::mutex> lk(s->pool_mu);
       outs.push_back(encode_image(*s->model, img, budget, *s->pool, &s->cache));
     }
-    VisionPrompt vp = expand_image_pads(s->tok->encode(prompt, true), outs);
+    const TextTokenizer tokenize = [s](const std::string& t) { return s->tok->encode(t, false); };
+    VisionPrompt vp = expand_vision_pads(s->tok->encode(prompt, true), outs, videos, tokenize);
     PromptInput in;
     in.tokens = std::move(vp.tokens);
     in.positions = std::move(vp.positions);
     for (const auto& span : vp.spans) {
+      // A video's spans are its temporal patches: rows [row_offset, row_offset + n_tokens).
+      const int64_t h = span.features->hidden, r0 = span.row_offset * h, r1 = (span.row_offset + span.n_tokens) * h;
       EmbeddingSpan e;
       e.start = span.start;
-      e.n_tokens = static_cast<int32_t>(span.features->n_tokens);
-      e.main = span.features->main;
-      e.deepstack = span.features->deepstack;
+      e.n_tokens = static_cast<int32_t>(span.n_tokens);
+      e.main.assign(span.features->main.begin() + r0, span.features->main.begin() + r1);
+      for (const auto& d : span.features->deepstack) e.deepstack.emplace_back(d.begin() + r0, d.begin() + r1);
       in.embeddings.push_back(std::move(e));
     }
     return in;

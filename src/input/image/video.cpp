@@ -60,6 +60,18 @@ ResizeTarget video_resize_target(int64_t n_frames, int height, int width, const 
                             budget.min_pixels, budget.max_pixels);
 }
 
+PixelBudget video_budget_for(int64_t n_frames, int64_t frame_min, int64_t frame_max, const PixelBudget& clip,
+                             int tp) {
+  QVL_CHECK(tp > 0 && frame_min >= 0 && frame_max >= 0, "bad video pixel bounds");
+  const int64_t n = std::max<int64_t>(n_frames, tp);
+  const int64_t t = std::max<int64_t>(static_cast<int64_t>(std::nearbyint(static_cast<double>(n) / tp)) * tp, tp);
+  PixelBudget b = clip;
+  if (frame_max > 0) b.max_pixels = std::min(b.max_pixels, frame_max * t);
+  if (frame_min > 0) b.min_pixels = std::max(b.min_pixels, frame_min * t);
+  b.min_pixels = std::min(b.min_pixels, b.max_pixels);
+  return b;
+}
+
 // Throws unless every frame has the first one's size, naming the first that differs.
 static void check_same_size(const std::vector<Image>& frames) {
   QVL_CHECK(!frames.empty(), "video has no frames");

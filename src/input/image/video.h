@@ -36,6 +36,12 @@ ResizeTarget smart_resize_video(int64_t n_frames, int64_t height, int64_t width,
 ResizeTarget video_resize_target(int64_t n_frames, int height, int width, const PixelBudget& budget,
                                  const PreprocessOptions& opt);
 
+// The clip budget (t̄ * h * w, t̄ = n rounded to tp as smart_resize_video does) for n
+// frames: `clip` narrowed by per-frame pixel bounds (0 = none), so a request can
+// speak per frame (as qwen-vl-utils does) while the 3-D resize stays HF's.
+PixelBudget video_budget_for(int64_t n_frames, int64_t frame_min_pixels, int64_t frame_max_pixels,
+                             const PixelBudget& clip, int temporal_patch_size = 2);
+
 // Resizes every frame to the common target and patchifies (odd counts repeat
 // the last frame). All frames must have the first frame's size.
 PixelValues preprocess_video(const std::vector<Image>& frames, const PixelBudget& budget,

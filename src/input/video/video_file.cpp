@@ -421,7 +421,10 @@ DecodedVideo decode_impl(const uint8_t* data, size_t size, const std::string* pa
   std::optional<ResizeTarget> target;
   if (opt.resize_budget)
     target = video_resize_target(static_cast<int64_t>(v.indices.size()), v.info.height, v.info.width,
-                                 *opt.resize_budget, opt.preprocess);
+                                 video_budget_for(static_cast<int64_t>(v.indices.size()), opt.frame_min_pixels,
+                                                  opt.frame_max_pixels, *opt.resize_budget,
+                                                  opt.preprocess.temporal_patch_size),
+                                 opt.preprocess);
   v.frames = reader.decode(v.indices, target ? &*target : nullptr, opt.preprocess.resize);
   return v;
 }

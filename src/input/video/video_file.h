@@ -41,6 +41,7 @@ struct VideoDecodeOptions {
   // for the sampled count under this budget and `preprocess`'s sizes, so only
   // small frames are held (feed them to patchify_resized_video). Unset = native size.
   std::optional<PixelBudget> resize_budget;
+  int64_t frame_min_pixels = 0, frame_max_pixels = 0;  // per-frame bounds on top (video_budget_for); 0 = none
   PreprocessOptions preprocess;
 };
 
