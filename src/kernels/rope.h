@@ -19,12 +19,15 @@ struct RopeParams {
 // `apply_interleaved_mrope` (not ggml IMROPE, see docs/decisions/0001).
 int rope_stream(const RopeParams& p, int j);
 
-// cos/sin: [d/2]; θ_j = pos[stream(j)] · inv_freq_j, computed in F32 like HF
-// (inv_freq rounded to F32 once, product in F32, cos/sin of that F32 angle).
+// cos/sin: [d/2]; θ_j = pos[stream(j)] · base^(-2j/d), computed as ggml does so
+// greedy decoding matches llama.cpp: a running F32 angle per stream multiplied by
+// powf(base, -2/d) once per j (not HF's pos · inv_freq_j; the two differ by a few
+// ulps that grow with j), cosf/sinf of that angle. docs/decisions/0003.
 void rope_cos_sin(const RopeParams& p, const std::array<int32_t, 3>& pos, float* cos, float* sin);
 
-// x: [n_head, d] for one token, rotated in place. AVX2 differs from ref only by
-// FMA contraction: tests allow 1e-6 absolute on unit-scale inputs.
+// x: [n_head, d] for one token, rotated in place: lo = fma(a, cos, -(b·sin)),
+// hi = fma(a, sin, b·cos), the contraction GCC gives ggml's rotate_pairs. AVX2 and
+// ref are identical.
 void rope_apply_ref(float* x, int n_head, int head_dim, const float* cos, const float* sin);
 void rope_apply_avx2(float* x, int n_head, int head_dim, const float* cos, const float* sin);
 void rope_apply(float* x, int n_head, int head_dim, const float* cos, const float* sin);

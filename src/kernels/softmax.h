@@ -6,8 +6,16 @@
 
 namespace qvl::kernels {
 
-// x: [n] in place, n >= 1, finite values. AVX2 uses the polynomial
-// exp (activation_avx2.h): tests allow 1e-6 relative per element.
+// ggml_vec_soft_max_f32's arithmetic, so the MoE router and attention match
+// llama.cpp bit for bit: x[i] = exp(x[i] - mx) with ggml's vector exp on full
+// 16-lane groups (all of them when all_vector: llama.cpp pads attention rows to a
+// multiple of 256, so no element takes the libm tail) and libm expf on the rest;
+// returns Σ in double, one term per group (its lanes summed as _mm512_reduce_add_ps)
+// plus one per tail element.
+double softmax_exp_sum(float* x, int64_t n, float mx, bool all_vector);
+
+// x: [n] in place, n >= 1, finite values: softmax_exp_sum, then x · float(1 / Σ).
+// AVX2 and ref are identical.
 void softmax_ref(float* x, int64_t n);
 void softmax_avx2(float* x, int64_t n);
 void softmax(float* x, int64_t n);

@@ -64,6 +64,21 @@ TEST(RopeTest, AngleTableValues) {
   }
 }
 
+// The running F32 angle (ggml's recurrence) drifts from pos·base^(-2j/d) by about
+// one rounding per step: at position 4000 the cos/sin still agree to ~j·2^-24·θ.
+TEST(RopeTest, AngleRecurrenceStaysCloseToExactAngle) {
+  RopeParams p;
+  p.head_dim = 128;
+  std::vector<float> c(64), s(64);
+  rope_cos_sin(p, {4000, 4000, 4000}, c.data(), s.data());
+  for (int j = 0; j < 64; ++j) {
+    const double ang = 4000.0 * std::pow(1e6, -2.0 * j / 128.0);
+    const double tol = 1e-6 + (j + 2) * 1.2e-7 * ang;
+    EXPECT_NEAR(c[j], std::cos(ang), tol) << j;
+    EXPECT_NEAR(s[j], std::sin(ang), tol) << j;
+  }
+}
+
 TEST(RopeTest, ApplyRotatesHalfPairs) {
   // head_dim 4: pairs (0,2) and (1,3); a 90-degree turn on pair 0 only.
   float x[4] = {1.f, 2.f, 3.f, 4.f};
@@ -90,8 +105,8 @@ TEST(RopeTest, Avx2MatchesReference) {
     std::vector<float> b = a;
     rope_apply_ref(a.data(), n_head, d, cs.data(), cs.data() + d / 2);
     rope_apply_avx2(b.data(), n_head, d, cs.data(), cs.data() + d / 2);
-    // Same products, separate mul/add (no FMA): expect bit-equal up to rounding of 2 terms.
-    for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-6f) << d;
+    // Same fused multiply-adds in the same order: identical bits.
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << d << " at " << i;
   }
 }
 

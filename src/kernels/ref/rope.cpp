@@ -23,11 +23,14 @@ int rope_stream(const RopeParams& p, int j) {
 
 void rope_cos_sin(const RopeParams& p, const std::array<int32_t, 3>& pos, float* cos, float* sin) {
   const int half = p.head_dim / 2;
+  // ggml's recurrence: θ_j = θ_{j-1} · base^(-2/d) in F32, one running angle per stream.
+  const float step = std::pow(p.theta, -2.0f / float(p.head_dim));
+  float angle[3] = {float(pos[0]), float(pos[1]), float(pos[2])};
   for (int j = 0; j < half; ++j) {
-    const float inv_freq = float(1.0 / std::pow(double(p.theta), double(2 * j) / double(p.head_dim)));
-    const float angle = float(pos[rope_stream(p, j)]) * inv_freq;
-    cos[j] = float(std::cos(double(angle)));
-    sin[j] = float(std::sin(double(angle)));
+    const float a = angle[rope_stream(p, j)];
+    cos[j] = std::cos(a);
+    sin[j] = std::sin(a);
+    for (float& t : angle) t *= step;
   }
 }
 
@@ -37,8 +40,9 @@ void rope_apply_ref(float* x, int n_head, int head_dim, const float* cos, const 
     float* v = x + int64_t(h) * head_dim;
     for (int j = 0; j < half; ++j) {
       const float a = v[j], b = v[j + half];
-      v[j] = a * cos[j] - b * sin[j];
-      v[j + half] = b * cos[j] + a * sin[j];
+      // The contraction GCC applies to ggml's `x0*cos - x1*sin` / `x0*sin + x1*cos`.
+      v[j] = std::fma(a, cos[j], -(b * sin[j]));
+      v[j + half] = std::fma(a, sin[j], b * cos[j]);
     }
   }
 }

@@ -13,10 +13,19 @@
 #include "base/thread_pool.h"
 #include "model/kv_cache_impl.h"
 #include "model/qwen3vl/linear.h"
+#include "model/qwen3vl/tensor_dump.h"
 #include "runtime/ops.h"
 #include "runtime/repack.h"
 
 namespace qvl {
+namespace {
+
+// Names follow llama.cpp's graph callbacks so dumps line up (tensor_dump.h).
+void dump(const char* name, int layer, const std::vector<float>& v, int64_t rows, int64_t cols) {
+  if (tensor_dump_enabled()) tensor_dump(name, layer, v.data(), rows, cols);
+}
+
+}  // namespace
 
 Tensor expert_slice(const Tensor& stacked, int64_t e) {
   Tensor t = stacked;
@@ -94,7 +103,9 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
     if (b.want_logits[i]) std::memcpy(&h_[n_out++ * H], &x_[i * H], H * sizeof(float));
   if (n_out == 0) return;
   op_rms_norm(h_.data(), w_.output_norm.data(), h_.data(), n_out, H, cfg_.rms_norm_eps, pool);
+  dump("result_norm", -1, h_, n_out, H);
   linear(w_.output, h_.data(), n_out, logits, pool);
+  if (tensor_dump_enabled()) tensor_dump("result_output", -1, logits, n_out, cfg_.vocab_size);
 }
 
 void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadPool& pool) {
@@ -111,9 +122,15 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   linear(lw.attn_q, h_.data(), n, q_.data(), pool);
   linear(lw.attn_k, h_.data(), n, k_.data(), pool);
   linear(lw.attn_v, h_.data(), n, v_.data(), pool);
+  dump("attn_norm", l, h_, n, H);
+  dump("Qcur", l, q_, n, nh * d);
+  dump("Kcur", l, k_, n, nkv * d);
+  dump("Vcur", l, v_, n, nkv * d);
   // QK-norm per head over d, before RoPE; V is left alone.
   op_rms_norm(q_.data(), lw.attn_q_norm.data(), q_.data(), n * nh, d, cfg_.rms_norm_eps, pool);
   op_rms_norm(k_.data(), lw.attn_k_norm.data(), k_.data(), n * nkv, d, cfg_.rms_norm_eps, pool);
+  dump("Qcur_normed", l, q_, n, nh * d);
+  dump("Kcur_normed", l, k_, n, nkv * d);
 
   kernels::RopeParams rp;
   rp.head_dim = int(d);
@@ -121,6 +138,8 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   rp.mrope_section = {cfg_.mrope_section[0], cfg_.mrope_section[1], cfg_.mrope_section[2]};
   rp.interleaved = cfg_.mrope_interleaved;
   op_rope(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
+  dump("Qcur_rope", l, q_, n, nh * d);
+  dump("Kcur_rope", l, k_, n, nkv * d);
 
   // Store K/V as F16 (llama.cpp's default cache type) before any token attends.
   KvCache::Impl& m = *kv.impl();
@@ -144,14 +163,18 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
                                 KvCache::kBlockTokens, nkv, int(d)};
   }
   op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  dump("kqv_out", l, att_, n, nh * d);
   linear(lw.attn_output, att_.data(), n, tmp_.data(), pool);
+  dump("attn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
+  dump("ffn_inp", l, x_, n, H);
 }
 
 void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool) {
   const LayerWeights& lw = w_.layers[l];
   const int64_t H = cfg_.hidden_size;
   op_rms_norm(x_.data(), lw.ffn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
+  dump("ffn_norm", l, h_, n, H);
   if (cfg_.is_moe()) {
     moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool);
   } else {
@@ -160,10 +183,15 @@ void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool) {
     up_.resize(size_t(n * I));
     linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool);
     linear(lw.ffn_up, h_.data(), n, up_.data(), pool);
+    dump("ffn_gate", l, gate_, n, I);
+    dump("ffn_up", l, up_, n, I);
     op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
+    dump("ffn_swiglu", l, gate_, n, I);
     linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool);
   }
+  dump("ffn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
+  dump("l_out", l, x_, n, H);
 }
 
 }  // namespace qvl
