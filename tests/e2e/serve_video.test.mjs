@@ -2,11 +2,15 @@
 // a video file as a data: URL (an uncompressed AVI written here) and fetched
 // over http(s) when allow-listed, a frame list of images, per-part fps and pixel
 // budgets, usage counting the video tokens and timestamp text, and bad videos as
-// 400s that leave the server serving.
+// 400s that leave the server serving. Also `qvl run --video FILE`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
-import { visionModels, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { QVL_BIN, visionModels, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
 
 // An AVI of `frames` solid-colour w x h frames, uncompressed 24-bit BGR (FFmpeg's rawvideo).
 function aviBytes(w, h, frames, fps) {
@@ -167,4 +171,26 @@ test('bad videos are 400s with a clear message and the server keeps serving', as
   }
   const ok = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip) } }));
   assert.equal(ok.status, 200, ok.text);
+});
+
+test('qvl run --video FILE: sampled, encoded and placed; a bad file is a one-line error', () => {
+  const m = visionModels();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-video-run-'));
+  try {
+    const good = path.join(dir, 'clip.avi'), bad = path.join(dir, 'bad.avi');
+    fs.writeFileSync(good, clip);
+    fs.writeFileSync(bad, clip.subarray(0, 100));
+    const run = (file) => spawnSync(QVL_BIN, ['run', '--model', m.model, '--mmproj', m.mmproj, '--video', file,
+      '--chat', '--prompt', 'What happens?', '-n', '2', '--ids'], { encoding: 'utf8', timeout: 60000 });
+    const ok = run(good);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /rawvideo 64x64, 8 frames at 4 fps; 4 sampled/);
+    assert.match(ok.stderr, /1 video\(s\), 8 image tokens/);
+    assert.equal(ok.stdout.trim().split(/\s+/).length, 2);
+    const r = run(bad);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /error: cannot open the video: the avi header is truncated or corrupt/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

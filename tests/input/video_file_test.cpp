@@ -173,6 +173,10 @@ TEST(VideoFile, WrongTypeEmptyAndTruncatedInputAreErrors) {
   s.codec = AV_CODEC_ID_MPEG4;
   const std::vector<uint8_t> bytes = make_video(s, "trunc.mp4");
   EXPECT_NE(error_of(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 40)), "");
+  test::VideoSpec a;
+  const std::vector<uint8_t> avi = make_video(a, "trunc.avi");
+  EXPECT_NE(error_of(std::vector<uint8_t>(avi.begin(), avi.begin() + 100)).find("avi header is truncated"),
+            std::string::npos);
   EXPECT_THROW(decode_video_file((scratch() / "missing.mp4").string()), Error);
 }
 

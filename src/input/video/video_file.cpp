@@ -15,6 +15,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -96,6 +97,8 @@ std::string not_a_video_reason(const std::vector<uint8_t>& head) {
   pd.buf_size = static_cast<int>(head.size());
   int score = 0;
   const AVInputFormat* f = av_probe_input_format2(&pd, 1, &score);
+  if (f && score > AVPROBE_SCORE_MAX / 4 && av_match_list(f->name, kContainers, ',') > 0)
+    return std::string("the ") + f->name + " header is truncated or corrupt";
   if (f && score > AVPROBE_SCORE_MAX / 4)
     return std::string("unsupported format '") + f->name + "' (supported containers: " + kContainerNames + ")";
   return std::string("not a recognised video container, or its header is corrupt (supported: ") + kContainerNames + ")";
