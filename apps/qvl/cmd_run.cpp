@@ -2,6 +2,7 @@
 // line through the batching engine. stdout carries only the output (text, ids or
 // JSON lines); everything else goes to stderr. No HTTP, no reasoning-mode routing.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -149,7 +150,11 @@ PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a
   budget.max_pixels = a.get_int("image-max-pixels", static_cast<int>(budget.max_pixels));
   QVL_CHECK(budget.min_pixels > 0 && budget.min_pixels <= budget.max_pixels, "bad --image-min/max-pixels");
   std::vector<std::shared_ptr<const VisionOutput>> images;
-  for (const std::string& f : a.get_all("image")) images.push_back(encode_image(*vm, load_image_file(f), budget, default_pool()));
+  for (const std::string& f : a.get_all("image")) {
+    images.push_back(encode_image(*vm, load_image_file(f), budget, default_pool()));
+    // Same summary as llama.cpp's MTMD_DEBUG_EMBEDDINGS "Stats:" line (parity tests compare them).
+    if (std::getenv("QVL_DEBUG_EMBEDDINGS")) log_info("run: image embeddings ", llama_embedding_stats(*images.back()));
+  }
   std::vector<VideoInput> videos;
   const double video_fps = a.get_double("video-fps", 2.0);
   for (const std::string& list : a.get_all("video-frames")) {

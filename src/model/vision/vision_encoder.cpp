@@ -174,6 +174,7 @@ VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) co
             "bad visual grid ", pv.grid_t, "x", pv.grid_h, "x", pv.grid_w);
   const int64_t n = pv.n_patches(), per_frame = int64_t{pv.grid_h} * pv.grid_w;
   QVL_CHECK(static_cast<int64_t>(pv.data.size()) == n * pv.row_size, "pixel_values size does not match its grid");
+  if (options_.ggml_numerics) return encode_ggml(pv, pool);
 
   // 1. Patch embedding (Conv3d as a matmul over the flattened patch).
   std::vector<float> x(static_cast<size_t>(n) * hv);

@@ -53,12 +53,17 @@ class VisionModelImpl : public VisionModel {
  private:
   void merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
              ThreadPool& pool) const;
+  // options_.ggml_numerics: the same forward with llama.cpp's arithmetic (vision_encoder_ggml.cpp).
+  VisionOutput encode_ggml(const PixelValues& pv, ThreadPool& pool) const;
+  void merge_ggml(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
+                  ThreadPool& pool) const;
 
   VisionConfig cfg_;
   VisionOptions options_;
   std::shared_ptr<const VisionTensorSource> src_;  // keeps the mapped file alive
   std::vector<float> patch_w_;                     // [Hv, 3·tp·p·p] F32, (c, t, py, px) columns
   Tensor patch_w_view_;
+  std::vector<std::vector<uint16_t>> patch_w16_;   // per frame [Hv, 3·p·p] F16 (llama.cpp's two kernels)
   std::vector<float> patch_b_;                     // [Hv]
   std::vector<float> pos_embed_;                   // [S·S, Hv] F32
   int64_t pos_side_ = 0;                           // S

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "base/fp16.h"
 #include "model/vision/vision_internal.h"
 #include "runtime/matmul.h"
 
@@ -25,6 +26,13 @@ void VisionConfig::validate() const {
     QVL_CHECK(k >= 0 && k < depth, "deepstack index ", k, " outside [0, ", depth, ")");
   }
   QVL_CHECK(layer_norm_eps > 0 && layer_norm_eps < 1, "bad layer_norm_eps ", layer_norm_eps);
+}
+
+VisionOptions llama_cpp_vision_options() {
+  VisionOptions o;
+  o.merger_gelu_tanh = true;
+  o.ggml_numerics = true;
+  return o;
 }
 
 PreprocessOptions VisionModel::preprocess_options(const PixelBudget& budget) const {
@@ -111,6 +119,13 @@ VisionModelImpl::VisionModelImpl(const VisionConfig& cfg, std::shared_ptr<const 
           for (int64_t i = 0; i < pp; ++i) patch_w_[o * k + (c * tp + t) * pp + i] = f[(o * 3 + c) * pp + i];
     }
   }
+  // The same kernel per frame in F16, as llama.cpp convolves each frame separately.
+  patch_w16_.assign(static_cast<size_t>(tp), std::vector<uint16_t>(static_cast<size_t>(hv * 3 * pp)));
+  for (int64_t t = 0; t < tp; ++t)
+    for (int64_t o = 0; o < hv; ++o)
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t i = 0; i < pp; ++i)
+          patch_w16_[t][(o * 3 + c) * pp + i] = f32_to_fp16(patch_w_[o * k + (c * tp + t) * pp + i]);
   patch_w_view_.name = "v.patch_embd (f32)";
   patch_w_view_.dtype = DType::kF32;
   patch_w_view_.shape = {hv, k};

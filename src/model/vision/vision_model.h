@@ -48,7 +48,13 @@ enum class PosEmbedInterp {
 struct VisionOptions {
   PosEmbedInterp pos_embed = PosEmbedInterp::kHfLinspace;
   bool merger_gelu_tanh = false;  // HF: erf GELU in the mergers; llama.cpp: tanh
+  // Mirror llama.cpp's CPU arithmetic step by step (F16 casts of activations and
+  // K/V, flash attention, F16 GELU table, ggml's rope and interpolation); implies
+  // tanh GELU everywhere. Slower; for parity runs (model/vision/vision_ggml.h).
+  bool ggml_numerics = false;
 };
+// What `--vision-compat llama` selects: llama.cpp's merger GELU and numerics.
+VisionOptions llama_cpp_vision_options();
 
 // Encoder output for one image or video: n_tokens merged tokens of width
 // out_hidden_size, in the merge-block order the prompt's pads take.
@@ -59,6 +65,12 @@ struct VisionOutput {
   std::vector<float> main;                    // [n_tokens, hidden]: replaces the pad embeddings
   std::vector<std::vector<float>> deepstack;  // per tap, [n_tokens, hidden]: added after decoder layer k
 };
+
+// llama.cpp mtmd's MTMD_DEBUG_EMBEDDINGS summary of an output laid out as mtmd
+// returns it (per token [main | deepstack taps...]), float sums as mtmd computes
+// them: "mean=%.6f, std=%.6f, min=%.6f, max=%.6f, sum=%.6f". A fingerprint that
+// parity tests compare with llama.cpp's "Stats:" line.
+std::string llama_embedding_stats(const VisionOutput& out);
 
 class VisionModel {
  public:
