@@ -65,5 +65,28 @@ TEST(Video, PreprocessAndTimestamps) {
   EXPECT_EQ(video_timestamp_text(1.35), "<1.4 seconds>");  // 1.35 is 1.3500000000000000888 in binary
 }
 
+TEST(Video, PerFrameBoundsBecomeClipBudget) {
+  const PixelBudget clip = default_video_budget();
+  // 5 frames: 5 / 2 = 2.5 rounds half-to-even to 2, so t = 4 frames.
+  PixelBudget b = video_budget_for(5, 0, 1024, clip);
+  EXPECT_EQ(b.max_pixels, 1024 * 4);
+  EXPECT_EQ(b.min_pixels, clip.min_pixels);
+  // 7 frames: 3.5 rounds to 4 -> t = 8; a per-frame minimum scales the same way.
+  b = video_budget_for(7, 10000, 0, clip);
+  EXPECT_EQ(b.min_pixels, 10000 * 8);
+  EXPECT_EQ(b.max_pixels, clip.max_pixels);
+  // One frame counts as a pair; a minimum above the cap is pulled down to it.
+  b = video_budget_for(1, 5000, 1000, clip);
+  EXPECT_EQ(b.max_pixels, 2000);
+  EXPECT_EQ(b.min_pixels, 2000);
+  // The budget gives the resize HF would do under that cap: 4 frames of 64x64 within
+  // 4 * 1024 pixels -> beta = 2 -> 32x32.
+  const PreprocessOptions opt;
+  const ResizeTarget t = video_resize_target(4, 64, 64, video_budget_for(4, 0, 1024, clip), opt);
+  EXPECT_EQ(t.width, 32);
+  EXPECT_EQ(t.height, 32);
+  EXPECT_THROW(video_budget_for(4, -1, 0, clip), Error);
+}
+
 }  // namespace
 }  // namespace qvl
