@@ -13,7 +13,7 @@ import path from 'node:path';
 import { QVL_BIN, visionModels, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
 
 // An AVI of `frames` solid-colour w x h frames, uncompressed 24-bit BGR (FFmpeg's rawvideo).
-function aviBytes(w, h, frames, fps) {
+function aviBytes(w, h, frames, fps, tint = 0) {
   const rowBytes = Math.ceil((w * 3) / 4) * 4;
   const frameBytes = rowBytes * h;
   const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
@@ -32,7 +32,7 @@ function aviBytes(w, h, frames, fps) {
   for (let k = 0; k < frames; k++) {
     const px = Buffer.alloc(frameBytes);
     for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) px.set([(k * 40) & 255, (x * 4) & 255, (y * 4) & 255], y * rowBytes + x * 3);
+      for (let x = 0; x < w; x++) px.set([(k * 40 + tint) & 255, (x * 4) & 255, (y * 4 + tint) & 255], y * rowBytes + x * 3);
     pics.push(chunk('00db', px));
   }
   const movi = list('movi', pics);
@@ -44,6 +44,23 @@ function aviBytes(w, h, frames, fps) {
   }
   const body = Buffer.concat([Buffer.from('AVI ', 'ascii'), hdrl, movi, chunk('idx1', Buffer.concat(idx))]);
   return Buffer.concat([Buffer.from('RIFF', 'ascii'), u32(body.length), body]);
+}
+
+// A w x h 24-bit BMP as a data: URL, its colours shifted by `tint`.
+function bmpDataUrl(w, h, tint) {
+  const rowBytes = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(54 + rowBytes * h);
+  b.write('BM', 0, 'ascii');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(w, 18);
+  b.writeInt32LE(h, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) b.set([(x * 4 + tint) & 255, (y * 4) & 255, tint & 255], 54 + y * rowBytes + x * 3);
+  return 'data:image/bmp;base64,' + b.toString('base64');
 }
 
 const aviUrl = (buf) => 'data:video/x-msvideo;base64,' + buf.toString('base64');
@@ -98,6 +115,22 @@ test('a video file as a data: URL becomes timestamped video tokens', async () =>
   // Same bytes again (the encoder cache answers) give the same prompt.
   const again = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip) } }));
   assert.equal(again.json.usage.prompt_tokens, r.json.usage.prompt_tokens);
+});
+
+test('the video content reaches the model: other pixels or another frame order, other log-probs', async () => {
+  const firstTop = async (part) => {
+    const r = await chat(withVideo(part), { logprobs: true, top_logprobs: 5 });
+    assert.equal(r.status, 200, r.text);
+    return JSON.stringify(r.json.choices[0].logprobs.content[0].top_logprobs);
+  };
+  const a = await firstTop({ type: 'video_url', video_url: { url: aviUrl(clip) } });
+  assert.equal(await firstTop({ type: 'video_url', video_url: { url: aviUrl(clip) } }), a);  // deterministic
+  assert.notEqual(await firstTop({ type: 'video_url', video_url: { url: aviUrl(aviBytes(64, 64, 8, 4, 100)) } }), a);
+  // A frame list of distinct frames: forwards and backwards differ.
+  const distinct = [0, 60, 120, 180].map((tint) => bmpDataUrl(64, 64, tint));
+  const fwd = await firstTop({ type: 'video', video: distinct });
+  const back = await firstTop({ type: 'video', video: [...distinct].reverse() });
+  assert.notEqual(fwd, back);
 });
 
 test('per-part fps and pixel budgets change the sampling and the tokens', async () => {
