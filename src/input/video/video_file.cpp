@@ -4,105 +4,27 @@
 #include "input/video/video_file.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
-#include <libavutil/avstring.h>
-#include <libavutil/log.h>
-#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 }
 
 #include "base/error.h"
+#include "input/video/ffmpeg_util.h"
 
 namespace qvl {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace video_detail;
 
-// Demuxers we accept: real video containers. Image and raw-stream demuxers (png_pipe,
-// image2, ...) stay out, so a picture or text given as a video is refused.
-constexpr const char* kContainers = "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf,yuv4mpegpipe,ivf";
-constexpr const char* kContainerNames = "MP4/MOV, MKV/WebM, AVI, MPEG-TS/PS, FLV, OGG, ASF, Y4M, IVF";
 constexpr int kIoBufferSize = 1 << 16;
 constexpr int kMaxBadPackets = 64;  // packets the decoder rejects before we give up
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
-void quiet_ffmpeg() {
-  // FFmpeg logs every damaged packet to stderr; our errors carry the reason instead.
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
-
-struct Deadline {
-  Clock::time_point end;
-  double seconds = 0;
-  bool expired() const { return Clock::now() > end; }
-  void check() const { QVL_CHECK(!expired(), "video decoding exceeded the ", seconds, " s time limit"); }
-};
-
-int interrupt_cb(void* opaque) { return static_cast<const Deadline*>(opaque)->expired() ? 1 : 0; }
-
-struct MemorySource {
-  const uint8_t* data = nullptr;
-  size_t size = 0;
-  size_t pos = 0;
-};
-
-int mem_read(void* opaque, uint8_t* buf, int n) {
-  auto* m = static_cast<MemorySource*>(opaque);
-  const size_t k = std::min(m->size - m->pos, static_cast<size_t>(std::max(n, 0)));
-  if (k == 0) return AVERROR_EOF;
-  std::memcpy(buf, m->data + m->pos, k);
-  m->pos += k;
-  return static_cast<int>(k);
-}
-
-int64_t mem_seek(void* opaque, int64_t offset, int whence) {
-  auto* m = static_cast<MemorySource*>(opaque);
-  whence &= ~AVSEEK_FORCE;
-  if (whence == AVSEEK_SIZE) return static_cast<int64_t>(m->size);
-  int64_t base = 0;
-  if (whence == SEEK_CUR) base = static_cast<int64_t>(m->pos);
-  else if (whence == SEEK_END) base = static_cast<int64_t>(m->size);
-  else if (whence != SEEK_SET) return AVERROR(EINVAL);
-  if (offset > static_cast<int64_t>(m->size) || base + offset < 0 || base + offset > static_cast<int64_t>(m->size))
-    return AVERROR(EINVAL);
-  m->pos = static_cast<size_t>(base + offset);
-  return base + offset;
-}
-
-// Why the demuxer refused the bytes, in one line: an image, another format, or junk.
-std::string not_a_video_reason(const std::vector<uint8_t>& head) {
-  const std::string img = sniff_image_format(head.data(), head.size());
-  if (!img.empty()) return "the data is a " + img + " image, not a video";
-  std::vector<uint8_t> buf(head);
-  buf.resize(head.size() + AVPROBE_PADDING_SIZE, 0);
-  AVProbeData pd{};
-  pd.filename = "";
-  pd.buf = buf.data();
-  pd.buf_size = static_cast<int>(head.size());
-  int score = 0;
-  const AVInputFormat* f = av_probe_input_format2(&pd, 1, &score);
-  if (f && score > AVPROBE_SCORE_MAX / 4 && av_match_list(f->name, kContainers, ',') > 0)
-    return std::string("the ") + f->name + " header is truncated or corrupt";
-  if (f && score > AVPROBE_SCORE_MAX / 4)
-    return std::string("unsupported format '") + f->name + "' (supported containers: " + kContainerNames + ")";
-  return std::string("not a recognised video container, or its header is corrupt (supported: ") + kContainerNames + ")";
-}
 
 struct Packet {
   int64_t ts;  // pts, else dts, in stream time base
@@ -311,29 +233,7 @@ Image VideoReader::to_rgb(const AVFrame* f) {
   QVL_CHECK(f->width > 0 && f->height > 0 && f->width <= limits_.max_side && f->height <= limits_.max_side &&
                 int64_t{f->width} * f->height <= limits_.max_frame_pixels,
             "a video frame of ", f->width, "x", f->height, " exceeds the limit");
-  const auto src_fmt = static_cast<AVPixelFormat>(f->format);
-  QVL_CHECK(src_fmt != AV_PIX_FMT_NONE, "a video frame has no pixel format");
-  // Frames that change size mid-stream are scaled to the declared size, so all match.
-  sws_ = sws_getCachedContext(sws_, f->width, f->height, src_fmt, width_, height_, AV_PIX_FMT_RGB24, SWS_BICUBIC,
-                              nullptr, nullptr, nullptr);
-  QVL_CHECK(sws_, "cannot convert video frames of pixel format ", av_get_pix_fmt_name(src_fmt), " to RGB");
-  const bool full_range = f->color_range == AVCOL_RANGE_JPEG || src_fmt == AV_PIX_FMT_YUVJ420P ||
-                          src_fmt == AV_PIX_FMT_YUVJ422P || src_fmt == AV_PIX_FMT_YUVJ444P ||
-                          src_fmt == AV_PIX_FMT_YUVJ440P || src_fmt == AV_PIX_FMT_YUVJ411P;
-  const int space = f->colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : static_cast<int>(f->colorspace);
-  sws_setColorspaceDetails(sws_, sws_getCoefficients(space), full_range ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT),
-                           1, 0, 1 << 16, 1 << 16);
-  // swscale may write past a tight row with SIMD stores: convert into padded rows.
-  const int stride = (width_ * 3 + 63) / 64 * 64;
-  std::vector<uint8_t> tmp(static_cast<size_t>(stride) * (height_ + 1) + 64);
-  uint8_t* dst[4] = {tmp.data(), nullptr, nullptr, nullptr};
-  const int dst_stride[4] = {stride, 0, 0, 0};
-  const int rows = sws_scale(sws_, f->data, f->linesize, 0, f->height, dst, dst_stride);
-  QVL_CHECK(rows == height_, "video frame conversion to RGB failed");
-  Image img(width_, height_);
-  for (int y = 0; y < height_; ++y)
-    std::memcpy(img.at(0, y), tmp.data() + static_cast<size_t>(y) * stride, static_cast<size_t>(width_) * 3);
-  return img;
+  return frame_to_rgb(f, width_, height_, &sws_);
 }
 
 std::vector<Image> VideoReader::decode(const std::vector<int64_t>& indices, const ResizeTarget* target,
@@ -415,8 +315,7 @@ DecodedVideo decode_impl(const uint8_t* data, size_t size, const std::string* pa
     QVL_CHECK(data && size > 0, "the video is empty");
     QVL_CHECK(size <= lim.max_bytes, "the video is ", size, " bytes, over the ", lim.max_bytes, "-byte limit");
   }
-  Deadline dl{Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(lim.time_limit_s)),
-              lim.time_limit_s};
+  Deadline dl = deadline_in(lim.time_limit_s);
   VideoReader reader(data, size, path, lim, &dl);
   DecodedVideo v;
   reader.scan(v.info);
@@ -445,8 +344,7 @@ DecodedVideo decode_video_file(const std::string& path, const VideoDecodeOptions
 VideoInfo probe_video(const uint8_t* data, size_t size, const VideoLimits& limits) {
   QVL_CHECK(data && size > 0, "the video is empty");
   QVL_CHECK(size <= limits.max_bytes, "the video is ", size, " bytes, over the ", limits.max_bytes, "-byte limit");
-  Deadline dl{Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.time_limit_s)),
-              limits.time_limit_s};
+  Deadline dl = deadline_in(limits.time_limit_s);
   VideoReader reader(data, size, nullptr, limits, &dl);
   VideoInfo info;
   reader.scan(info);
