@@ -106,6 +106,42 @@ TEST(VideoFile, LongVideoSeeksToEachSampledFrame) {
   EXPECT_EQ(v.indices.back(), 399);
 }
 
+TEST(VideoFile, SeeksInCommonDeliveryCodecs) {
+  // H.264 with B-frames in MP4, VP9 in WebM, MPEG-2 in MPEG-TS (timestamp-searched
+  // seeks): 200 frames at 25 fps (8 s), 16 sampled, each the frame HF would take.
+  struct Codec {
+    const char* container;
+    AVCodecID id;
+    const char* encoder;
+    int b_frames;
+    const char* file;
+  };
+  for (const Codec& c : {Codec{"mp4", AV_CODEC_ID_H264, "libx264", 3, "h264.mp4"},
+                         Codec{"webm", AV_CODEC_ID_VP9, "libvpx-vp9", 0, "vp9.webm"},
+                         Codec{"mpegts", AV_CODEC_ID_MPEG2VIDEO, nullptr, 2, "mpeg2.ts"}}) {
+    SCOPED_TRACE(c.file);
+    test::VideoSpec s;
+    s.container = c.container;
+    s.codec = c.id;
+    s.encoder = c.encoder;
+    s.b_frames = c.b_frames;
+    s.frames = 200;
+    s.fps_num = 25;
+    s.gop = 25;
+    s.width = 32;
+    s.height = 32;
+    if (!test::can_write(s)) {
+      std::printf("skipped %s: no %s encoder in this FFmpeg build\n", c.file, c.encoder);
+      continue;
+    }
+    const std::vector<uint8_t> bytes = make_video(s, c.file);
+    const DecodedVideo v = decode_video(bytes.data(), bytes.size());
+    EXPECT_EQ(v.info.total_frames, 200);
+    ASSERT_EQ(v.indices.size(), 16u);
+    EXPECT_EQ(shown_indices(v), as_int(v.indices));
+  }
+}
+
 TEST(VideoFile, FrameRateAndOddSizes) {
   // 50 frames at 10 fps (5 s) -> int(50 / 10 * 2) = 10 frames; 48x34 is not a multiple of 32.
   test::VideoSpec s;

@@ -12,6 +12,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 }
 
@@ -48,7 +49,13 @@ struct VideoSpec {
   int fps_num = 30, fps_den = 1;
   int gop = 12;
   int b_frames = 0;
+  const char* encoder = nullptr;  // by name (libx264, libvpx-vp9, ...); null = FFmpeg's default for codec
 };
+
+// Whether this FFmpeg build can write the spec (external encoders are optional).
+inline bool can_write(const VideoSpec& s) {
+  return s.encoder ? avcodec_find_encoder_by_name(s.encoder) != nullptr : avcodec_find_encoder(s.codec) != nullptr;
+}
 
 [[noreturn]] inline void writer_fail(const std::string& what) { throw std::runtime_error("video writer: " + what); }
 
@@ -57,7 +64,7 @@ inline std::vector<uint8_t> write_test_video(const VideoSpec& s, const std::stri
   av_log_set_level(AV_LOG_QUIET);  // the yuvj pixel-format notice is expected
   AVFormatContext* oc = nullptr;
   if (avformat_alloc_output_context2(&oc, nullptr, s.container, path.c_str()) < 0) writer_fail("no muxer");
-  const AVCodec* codec = avcodec_find_encoder(s.codec);
+  const AVCodec* codec = s.encoder ? avcodec_find_encoder_by_name(s.encoder) : avcodec_find_encoder(s.codec);
   if (!codec) writer_fail("no encoder");
   AVStream* st = avformat_new_stream(oc, nullptr);
   AVCodecContext* enc = avcodec_alloc_context3(codec);
@@ -72,6 +79,11 @@ inline std::vector<uint8_t> write_test_video(const VideoSpec& s, const std::stri
   enc->global_quality = FF_QP2LAMBDA * 2;
   enc->thread_count = 1;
   if (oc->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  // Quality for the external encoders (they ignore qscale); options a build lacks are skipped.
+  av_opt_set(enc->priv_data, "preset", "veryfast", 0);
+  av_opt_set(enc->priv_data, "crf", "12", 0);
+  av_opt_set(enc->priv_data, "deadline", "realtime", 0);
+  av_opt_set(enc->priv_data, "cpu-used", "8", 0);
   if (avcodec_open2(enc, codec, nullptr) < 0) writer_fail("cannot open encoder");
   avcodec_parameters_from_context(st->codecpar, enc);
   st->time_base = enc->time_base;

@@ -59,7 +59,8 @@ class VideoReader {
   void close();
   std::vector<uint8_t> head() const;
   bool next_frame(AVFrame* frame);
-  void seek_to(int64_t ts);
+  bool seek_to(int64_t ts);
+  void restart();  // reopen the container and a fresh decoder: back to the first frame
   Image to_rgb(const AVFrame* f);
 
   VideoLimits limits_;
@@ -197,10 +198,24 @@ void VideoReader::scan(VideoInfo& info) {
   if (!std::isfinite(info.fps) || info.fps <= 0 || info.fps > 10000) info.fps = 0;  // unknown: HF assumes 24
 }
 
-void VideoReader::seek_to(int64_t ts) {
-  if (av_seek_frame(fmt_, stream_, ts, AVSEEK_FLAG_BACKWARD) < 0) return;  // decode forward instead
+bool VideoReader::seek_to(int64_t ts) {
+  if (av_seek_frame(fmt_, stream_, ts, AVSEEK_FLAG_BACKWARD) < 0) return false;  // decode forward instead
   avcodec_flush_buffers(dec_);
   draining_ = false;
+  return true;
+}
+
+void VideoReader::restart() {
+  close();
+  open();  // back to the start without relying on the container's seek support
+  const AVCodecParameters* par = fmt_->streams[stream_]->codecpar;
+  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
+  QVL_CHECK(codec, "no decoder for the video codec '", avcodec_get_name(par->codec_id), "'");
+  dec_ = avcodec_alloc_context3(codec);
+  QVL_CHECK(dec_ && avcodec_parameters_to_context(dec_, par) >= 0, "cannot set up the video decoder");
+  dec_->thread_count = 1;  // the server's cores belong to its own pools
+  dec_->pkt_timebase = fmt_->streams[stream_]->time_base;
+  QVL_CHECK(avcodec_open2(dec_, codec, nullptr) >= 0, "cannot open the '", codec->name, "' video decoder");
 }
 
 // The next decoded frame in presentation order; false at the end of the stream.
@@ -240,16 +255,7 @@ std::vector<Image> VideoReader::decode(const std::vector<int64_t>& indices, cons
                                        ResizeMode mode) {
   const std::vector<Packet> packets = packets_;
   const bool ordinal = ordinal_;
-  close();
-  open();  // back to the start without relying on the container's seek support
-  const AVCodecParameters* par = fmt_->streams[stream_]->codecpar;
-  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
-  QVL_CHECK(codec, "no decoder for the video codec '", avcodec_get_name(par->codec_id), "'");
-  dec_ = avcodec_alloc_context3(codec);
-  QVL_CHECK(dec_ && avcodec_parameters_to_context(dec_, par) >= 0, "cannot set up the video decoder");
-  dec_->thread_count = 1;  // the server's cores belong to its own pools
-  dec_->pkt_timebase = fmt_->streams[stream_]->time_base;
-  QVL_CHECK(avcodec_open2(dec_, codec, nullptr) >= 0, "cannot open the '", codec->name, "' video decoder");
+  restart();
 
   // Frame k of the stream is the k-th smallest timestamp (packets arrive in decode order).
   std::vector<int64_t> sorted, keys;
@@ -273,28 +279,40 @@ std::vector<Image> VideoReader::decode(const std::vector<int64_t>& indices, cons
       img = resize_image(img, target->width, target->height, mode);
     out.push_back(std::move(img));
   };
+  auto step = [&](int64_t want) {  // decodes the next frame; false at the end
+    av_frame_unref(frame.get());
+    if (!next_frame(frame.get())) return false;
+    const int64_t ts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+    have_ts = ordinal ? count : ts != AV_NOPTS_VALUE ? ts : (have ? have_ts + 1 : want);
+    ++count;
+    have = true;
+    return true;
+  };
   for (const int64_t idx : indices) {
     const int64_t want = ordinal ? idx : sorted[static_cast<size_t>(idx)];
     if (!(have && have_ts >= want) && !eof && !ordinal && !keys.empty()) {
       // The last keyframe at or before the wanted frame; seek when it lies ahead of us.
-      auto k = std::upper_bound(keys.begin(), keys.end(), want);
-      const int64_t key = k == keys.begin() ? keys.front() : *(k - 1);
-      if (have ? have_ts < key : key > keys.front()) {
-        seek_to(key);
-        have = false;
+      size_t ki = static_cast<size_t>(std::upper_bound(keys.begin(), keys.end(), want) - keys.begin());
+      ki = ki > 0 ? ki - 1 : 0;
+      if (have ? have_ts < keys[ki] : ki > 0) {
+        // Some demuxers (MPEG-TS) land past the keyframe asked for, and the decoder then
+        // skips to a later one: when the first frame overshoots, step back a keyframe;
+        // after a few tries start over from the first frame.
+        for (int tries = 0;; ++tries) {
+          const bool sought = seek_to(keys[ki]);
+          have = false;
+          if (!sought) break;  // decode forward from here
+          if (step(want) && have_ts <= want) break;
+          if (ki == 0 || tries == 3) {  // (no frame at all after the seek counts as overshooting)
+            restart();
+            have = false;
+            break;
+          }
+          --ki;
+        }
       }
     }
-    while (!(have && have_ts >= want) && !eof) {
-      av_frame_unref(frame.get());
-      if (!next_frame(frame.get())) {
-        eof = true;
-        break;
-      }
-      const int64_t ts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
-      have_ts = ordinal ? count : ts != AV_NOPTS_VALUE ? ts : (have ? have_ts + 1 : want);
-      ++count;
-      have = true;
-    }
+    while (!(have && have_ts >= want) && !eof) eof = !step(want);
     if (have) emit();
     else if (!out.empty()) out.push_back(out.back());  // the stream ended early: repeat the last frame
   }
