@@ -176,14 +176,30 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
     native_fps = dv.info.fps;
   } else {
     // A frame list is a video at `fps` frames per second, sampled at 2 fps as HF does.
+    // Each frame is resized as soon as it is decoded (to frame 0's target, as
+    // preprocess_video would), so a list of huge images never sits in memory at once.
     indices = sample_frame_indices(static_cast<int64_t>(blobs.size()), fps);
+    const int64_t n = static_cast<int64_t>(indices.size());
+    const PixelBudget b = video_budget_for(n, ref.min_pixels, ref.max_pixels, clip, tp);
+    const PreprocessOptions opt = s.model->preprocess_options(b);
     std::vector<Image> frames;
+    ResizeTarget target;
+    int w0 = 0, h0 = 0;
     for (int64_t i : indices) {
-      const auto& b = blobs[static_cast<size_t>(i)];
-      frames.push_back(decode_image(b.data(), b.size()));
+      const auto& bytes = blobs[static_cast<size_t>(i)];
+      Image img = decode_image(bytes.data(), bytes.size());
+      if (frames.empty()) {
+        w0 = img.width;
+        h0 = img.height;
+        target = video_resize_target(n, h0, w0, b, opt);
+      }
+      QVL_CHECK(img.width == w0 && img.height == h0, "video frames differ in size: frame ", i, " is ", img.width, "x",
+                img.height, ", frame ", indices[0], " is ", w0, "x", h0);
+      if (img.width != target.width || img.height != target.height)
+        img = resize_image(img, target.width, target.height, opt.resize);
+      frames.push_back(std::move(img));
     }
-    const PixelBudget b = video_budget_for(static_cast<int64_t>(frames.size()), ref.min_pixels, ref.max_pixels, clip, tp);
-    pv = preprocess_video(frames, b, s.model->preprocess_options(b));
+    pv = patchify_resized_video(frames, opt);
   }
   {
     std::lock_guard<std::mutex> lk(s.pool_mu);
