@@ -17,18 +17,23 @@ struct PagedKv {
   int block_tokens = 32;
   int n_head_kv = 1;
   int head_dim = 128;
+  // True when llama.cpp would run this query token in a batch of one token (a decode
+  // step): its F16 matmuls then take ggml_vec_dot_f16's order instead of tinyBLAS's.
+  bool single = false;
 };
 
 // out[g] = Σ_t p16_t · v_t for g < n_group, with p = softmax_t(scale · q16[g]·k_t).
-// Mirrors llama.cpp's (non-flash) CPU attention so greedy decoding matches it: q is
-// rounded to F16 before the dot products with F16 K, the softmax sum is accumulated
-// in double, and the normalised probabilities are rounded to F16 (p16) before the
-// V sum, as ggml converts them to V's type. Scores and the V sum are F32.
+// Mirrors llama.cpp's (non-flash) CPU attention bit for bit so greedy decoding
+// matches it: q rounded to F16 before the dot products with F16 K, each in
+// dot_f16_ggml's order (ggml_order.h: tinyBLAS for batched tokens, vec_dot_f16 when
+// kv.single); softmax with ggml's exp and double group sums (softmax_exp_sum, all
+// groups vector: llama.cpp pads the row to 256 with masked zeros); probabilities
+// rounded to F16 (p16), as ggml converts them to V's type; the V sum for each output
+// dim in the same order, over positions (lane t % 16, or t % 64 when single).
 // Quantised models amplify any difference here (a tiny change flips the rounding
 // of later Q8 activations), which is why the details matter.
 // q, out: [n_group, d]. scratch: attention_scratch_floats() floats.
-// ref and avx2 compute identical probabilities (both use float exp and the same
-// sum order); they differ only in dot-product summation order: ~1e-5 relative.
+// ref and avx2 give identical bits.
 int64_t attention_scratch_floats(int n_group, int head_dim, int64_t n_kv);
 // In place: scores[0..n) -> F16-rounded softmax probabilities (shared by both paths
 // so they produce identical probabilities). Returns the max score.

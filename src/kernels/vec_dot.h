@@ -17,13 +17,19 @@ constexpr int kMaxDotCols = 4;  // activation rows per call: each weight block i
 // ggml (matmul_activation_type in runtime/matmul.h): q4_0/q5_0/q8_0 <- q8_0,
 // q4_1/q5_1 <- q8_1, k-quants <- q8_K, f16 <- f16, bf16 <- bf16, f32 <- f32.
 // Integer block sums are exact; float accumulation order differs per ISA (tests
-// bound the difference by gamma(k) * sum |w_i x_i|).
+// bound the difference by gamma(k) * sum |w_i x_i|), except that q4_0/q5_0/q8_0
+// follow ggml's order on AVX2 and AVX-512 alike (one 8-lane chain over blocks).
 using VecDotFn = void (*)(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out,
                           size_t out_stride);
 
 struct VecDotKernels {
   VecDotFn f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q4_K, q5_K, q6_K;
   VecDotFn q2_K, q3_K;  // scalar on every ISA for now (ref/vec_dot_ref.h)
+  // F16 weights against F32 activations already rounded to F16 (what matmul holds
+  // for f16 weights), in ggml_vec_dot_f16's order (kernels/ggml_order.h
+  // dot_f16_ggml): the order llama.cpp uses for a token it runs alone. Every ISA's
+  // table gives the reference's bits.
+  VecDotFn f16_gemv;
 };
 
 // The table for an ISA (capped at detected_isa()); active_isa() picks the default.

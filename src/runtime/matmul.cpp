@@ -91,6 +91,10 @@ DType matmul_activation_type(DType weight) {
 bool matmul_supported(DType weight) { return kernel_for(kVecDotRef, weight) != nullptr; }
 
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+  matmul(w, x, n_tok, y, pool, nullptr);
+}
+
+void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single) {
   check_matmul_args(w, x, n_tok, y);
   if (w.packed) return matmul_repacked(w, x, n_tok, y, pool);  // runtime/repack.h
   const int64_t k = w.cols(), n_out = w.rows();
@@ -98,6 +102,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
   const GemmFn gemm = float_gemm_for(w.dtype);
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
+  // F16 tokens llama.cpp would run alone take ggml_vec_dot_f16's order; the rest the
+  // gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone too).
+  const VecDotFn gemv16 = w.dtype == DType::kF16 ? vec_dot_kernels().f16_gemv : nullptr;
+  auto alone = [&](int64_t t) { return gemv16 && (k % 16 != 0 || (single && single[t])); };
   if (n_tok == 0 || n_out == 0) return;
   if (k == 0) {
     std::fill(y, y + n_tok * n_out, 0.0f);
@@ -128,19 +136,24 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
-      for (int64_t t0 = 0; t0 < n_tok; t0 += kMaxDotCols) {
-        const int nx = static_cast<int>(std::min<int64_t>(kMaxDotCols, n_tok - t0));
+      for (int64_t t0 = 0; t0 < n_tok;) {
+        // A run of up to kMaxDotCols tokens that all take the same order.
+        const bool a0 = alone(t0);
+        int nx = 1;
+        while (nx < kMaxDotCols && t0 + nx < n_tok && alone(t0 + nx) == a0) ++nx;
         float* yt = y + t0 * n_out;
-        if (gemm) {
+        const uint8_t* xt = xbytes + t0 * xs;
+        if (gemm && !a0) {
           for (int64_t r = r0; r < r1; r += kGemmRows) {
             const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
-            gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xbytes + t0 * xs), xs, nx, yt + r,
+            gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xt), xs, nx, yt + r,
                  static_cast<size_t>(n_out));
           }
         } else {
-          for (int64_t r = r0; r < r1; ++r)
-            fn(k, wdata + r * ws, xbytes + t0 * xs, xs, nx, yt + r, static_cast<size_t>(n_out));
+          const VecDotFn dot = a0 ? gemv16 : fn;
+          for (int64_t r = r0; r < r1; ++r) dot(k, wdata + r * ws, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
         }
+        t0 += nx;
       }
     }
   });

@@ -24,6 +24,13 @@ bool matmul_supported(DType weight);
 // in and whatever the thread count. Activation rounding is bit-exact with ggml's x86
 // CPU backend (q8_0/q8_1/q8_K/f16/bf16), so logits track llama.cpp closely.
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
+// The same, with the summation order of llama.cpp's CPU backend per token, so
+// greedy decoding matches it bit for bit: single[t] != 0 marks a token llama.cpp
+// would run in a batch of one (a decode step, or the rows kept for logits after the
+// last layer's attention), which it multiplies with ggml_vec_dot_* instead of
+// tinyBLAS. Only f16 weights differ between the two here (q4_0/q5_0/q8_0 sum in the
+// same order both ways). single == nullptr: every token batched.
+void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single);
 
 // The oracle: dequantise each weight row to f32 and take f64 dot products with the
 // unquantised x. Slow; for tests and debugging.

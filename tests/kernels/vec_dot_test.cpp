@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fp16.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/ref/convert_ref.h"
 #include "kernels/ref/quant_ref.h"
@@ -174,6 +175,45 @@ TEST(VecDot, ReferenceMatchesDequantisedDot) {
       for (int64_t i = 0; i < k; ++i) tol += std::ldexp(1.0, -10) * std::fabs(c0[i] * xd[i]);
     }
     EXPECT_NEAR(got, exact, tol) << f.name;
+  }
+}
+
+// ggml-order kernels give the same bits on every ISA: f16_gemv (ggml_vec_dot_f16)
+// and q8_0 (one 8-lane chain, as ggml_vec_dot_q8_0_q8_0 and tinyBLAS) between the
+// AVX2 and AVX-512 tables; f16_gemv against its scalar reference too, on lengths
+// with and without a tail past the last 64-element step.
+TEST(VecDot, GgmlOrderKernelsAreBitEqualAcrossIsas) {
+  for (int64_t k : {16, 64, 96, 256, 1000, 2048}) {
+    const std::vector<float> wf = gaussian(k, 3 + uint32_t(k));
+    std::vector<uint16_t> w(k);
+    for (int64_t i = 0; i < k; ++i) w[i] = f32_to_fp16(wf[i]);
+    std::vector<float> x(k * kMaxDotCols);
+    for (int t = 0; t < kMaxDotCols; ++t) {
+      const std::vector<float> xf = gaussian(k, 50 + t);
+      for (int64_t i = 0; i < k; ++i) x[t * k + i] = fp16_to_f32(f32_to_fp16(xf[i]));
+    }
+    float want[kMaxDotCols];
+    kVecDotRef.f16_gemv(k, w.data(), x.data(), k * sizeof(float), kMaxDotCols, want, 1);
+    double exact = 0;
+    for (int64_t i = 0; i < k; ++i) exact += double(fp16_to_f32(w[i])) * x[i];
+    EXPECT_NEAR(want[0], exact, 2 * gamma(double(k) / 16 + 20) * double(k) * 4) << k;
+    for (Isa isa : isas())
+      for (int n_x = 1; n_x <= kMaxDotCols; ++n_x) {
+        float got[kMaxDotCols];
+        vec_dot_kernels(isa).f16_gemv(k, w.data(), x.data(), k * sizeof(float), n_x, got, 1);
+        for (int t = 0; t < n_x; ++t) EXPECT_EQ(got[t], want[t]) << k << " " << isa_name(isa) << " " << t;
+      }
+  }
+  if (detected_isa() < Isa::kAvx512) GTEST_SKIP() << "q8_0 comparison needs AVX-512 and AVX2";
+  for (int64_t k : {32, 96, 2048}) {
+    const std::vector<float> wf = gaussian(k, 9 + uint32_t(k)), xf = gaussian(k, 10);
+    std::vector<uint8_t> w(k / 32 * 34), x(k / 32 * 34);
+    quantize_row_q8_0(wf.data(), w.data(), k);
+    quantize_row_q8_0(xf.data(), x.data(), k);
+    float a = 0, b = 0;
+    vec_dot_kernels(Isa::kAvx2).q8_0(k, w.data(), x.data(), 0, 1, &a, 1);
+    vec_dot_kernels(Isa::kAvx512).q8_0(k, w.data(), x.data(), 0, 1, &b, 1);
+    EXPECT_EQ(a, b) << k;
   }
 }
 

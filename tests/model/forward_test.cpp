@@ -148,9 +148,11 @@ TEST(ForwardTest, PrefillEqualsDecodeSteps) {
   }
   EXPECT_EQ(kv.length(a), 40);
   EXPECT_EQ(kv.length(b), 40);
-  // Same math per token; only the batch split differs (matmul groups tokens), so the
-  // difference is F32 rounding noise.
-  EXPECT_LT(max_abs_diff(prefill, steps), 1e-4);
+  // Same math per token, but a token run alone takes llama.cpp's 1-token summation
+  // order (runtime/matmul.h, kernels/attention.h), so a K/V entry or an attention
+  // probability, rounded to F16, can land one F16 ulp (2^-11 relative) apart: we
+  // measured 1.8e-3 on these logits; F32-only noise would stay below 1e-4.
+  EXPECT_LT(max_abs_diff(prefill, steps), 1e-2);
 }
 
 TEST(ForwardTest, BatchOfThreeEqualsOneByOne) {

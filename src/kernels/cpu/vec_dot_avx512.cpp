@@ -24,15 +24,17 @@ inline __m512 two_scales(uint16_t a, uint16_t b) {
 
 // q4_0 / q8_0 weights against q8_0 activations, two blocks (64 codes) per step:
 // |w| (u8) . (x with w's sign) (s8) via vpdpbusd, lanes 0-7 block i, 8-15 block i+1.
+// The float accumulation stays ggml's (see dot_signed_q8_0): one 8-lane chain, block
+// i's lanes before block i+1's, so results equal the AVX2 path bit for bit.
 template <int NX, typename Block, typename Decode>
 void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_0* xb[NX];
   #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_0>(x, xs, t);
-  __m512 acc[NX];
+  __m256 acc[NX];
   #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps();
+  for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const int64_t nb = k / kQK;
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
@@ -45,20 +47,21 @@ void dot_pairs_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* 
       const __m512i xv = join(load256(xb[t][i].qs), load256(xb[t][i + 1].qs));
       const __m512i s = _mm512_mask_sub_epi8(xv, neg, _mm512_setzero_si512(), xv);
       const __m512 p = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s));
-      acc[t] = _mm512_fmadd_ps(p, _mm512_mul_ps(dw, two_scales(xb[t][i].d, xb[t][i + 1].d)), acc[t]);
+      const __m512 d = _mm512_mul_ps(dw, two_scales(xb[t][i].d, xb[t][i + 1].d));
+      acc[t] = _mm256_fmadd_ps(_mm512_castps512_ps256(p), _mm512_castps512_ps256(d), acc[t]);
+      acc[t] = _mm256_fmadd_ps(_mm512_extractf32x8_ps(p, 1), _mm512_extractf32x8_ps(d, 1), acc[t]);
     }
   }
-  float tail[NX] = {};
   if (i < nb) {  // odd block count: the last block 256 bits wide
     const __m256i q = decode(w[i]);
     #pragma GCC unroll 8
     for (int t = 0; t < NX; ++t) {
       const __m256 p = _mm256_cvtepi32_ps(dot_s8s8(q, load256(xb[t][i].qs)));
-      tail[t] = hsum(p) * (h2f(w[i].d) * h2f(xb[t][i].d));
+      acc[t] = _mm256_fmadd_ps(p, _mm256_set1_ps(h2f(w[i].d) * h2f(xb[t][i].d)), acc[t]);
     }
   }
   #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]) + tail[t];
+  for (int t = 0; t < NX; ++t) out[t * os] = hsum(acc[t]);
 }
 
 // q4_1 / q5_1 weights (unsigned codes, block min m) against q8_1 activations, two

@@ -81,17 +81,18 @@ inline const B* col(const void* x, size_t x_stride, int t) {
 
 // ---- legacy 32-blocks ------------------------------------------------------------
 
-// Weights with signed codes (q4_0, q5_0, q8_0) against q8_0 activations.
-// Two accumulator sets (even/odd blocks) hide the FMA latency when NX is 1.
+// Weights with signed codes (q4_0, q5_0, q8_0) against q8_0 activations, in
+// ggml's order (ggml_vec_dot_q8_0_q8_0 and tinyBLAS_Q0_AVX agree): one 8-lane
+// accumulator, acc = fma(int dot lanes, d_w * d_x, acc) block after block, then hsum.
 template <int NX, typename Block, typename Decode>
 void dot_signed_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os, Decode decode) {
   const auto* w = static_cast<const Block*>(vw);
   const BlockQ8_0* xb[NX];
   #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_0>(x, xs, t);
-  __m256 acc[2][NX];
+  __m256 acc[NX];
   #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
+  for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const int64_t nb = k / kQK;
   for (int64_t i = 0; i < nb; ++i) {
     const __m256i q = decode(w[i]);
@@ -101,11 +102,11 @@ void dot_signed_q8_0(int64_t k, const void* vw, const void* x, size_t xs, float*
     for (int t = 0; t < NX; ++t) {
       const __m256i s = _mm256_sign_epi8(load256(xb[t][i].qs), q);
       const __m256 p = _mm256_cvtepi32_ps(dot_u8s8(u, s));
-      acc[i & 1][t] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * h2f(xb[t][i].d)), acc[i & 1][t]);
+      acc[t] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * h2f(xb[t][i].d)), acc[t]);
     }
   }
   #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) out[t * os] = hsum(_mm256_add_ps(acc[0][t], acc[1][t]));
+  for (int t = 0; t < NX; ++t) out[t * os] = hsum(acc[t]);
 }
 
 // Weights with unsigned codes and a min (q4_1, q5_1) against q8_1 activations:
@@ -352,6 +353,64 @@ void dot_float(int64_t k, const void* vw, const void* x, size_t xs, float* out, 
   }
 }
 
+// F16 weights against F16-rounded F32 activations in ggml_vec_dot_f16's order
+// (kernels/ggml_order.h dot_f16_ggml with gemm = false): four 16-lane FMA chains
+// over 64-element steps, folded 4 -> 1, reduced as _mm512_reduce_add_ps, the tail in
+// double. Bit-equal to the reference on every ISA.
+template <int NX>
+void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
+  const auto* w = static_cast<const uint16_t*>(vw);
+  const float* xr[NX];
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) xr[t] = col<float>(x, xs, t);
+  const int64_t np = k - k % 64;
+#if defined(__AVX512F__)
+  __m512 acc[NX][4];
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t)
+    #pragma GCC unroll 4
+    for (int a = 0; a < 4; ++a) acc[t][a] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < np; i += 64) {
+    #pragma GCC unroll 4
+    for (int a = 0; a < 4; ++a) {
+      const __m512 wv = _mm512_cvtph_ps(load256(w + i + 16 * a));
+      #pragma GCC unroll 8
+      for (int t = 0; t < NX; ++t) acc[t][a] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xr[t] + i + 16 * a), acc[t][a]);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) {
+    const __m512 r = _mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][2]), _mm512_add_ps(acc[t][1], acc[t][3]));
+    double s = _mm512_reduce_add_ps(r);
+    for (int64_t j = np; j < k; ++j) s += double(h2f(w[j]) * xr[t][j]);
+    out[t * os] = float(s);
+  }
+#else
+  // acc[t][2a], acc[t][2a + 1]: lanes 0-7 and 8-15 of ggml's accumulator a.
+  __m256 acc[NX][8];
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t)
+    #pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) acc[t][j] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < np; i += 64) {
+    #pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8 * j)));
+      #pragma GCC unroll 8
+      for (int t = 0; t < NX; ++t) acc[t][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xr[t] + i + 8 * j), acc[t][j]);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int t = 0; t < NX; ++t) {
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][4]), _mm256_add_ps(acc[t][2], acc[t][6]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(acc[t][1], acc[t][5]), _mm256_add_ps(acc[t][3], acc[t][7]));
+    double s = hsum(_mm256_add_ps(hi, lo));
+    for (int64_t j = np; j < k; ++j) s += double(h2f(w[j]) * xr[t][j]);
+    out[t * os] = float(s);
+  }
+#endif
+}
+
 // ---- n_x dispatch ----------------------------------------------------------------
 
 template <template <int> class K>
@@ -367,6 +426,7 @@ void by_cols(int64_t k, const void* w, const void* x, size_t xs, int n_x, float*
 template <int NX> struct KF32 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, float, float, false>(k, w, x, xs, o, os); } };
 template <int NX> struct KF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, false>(k, w, x, xs, o, os); } };
 template <int NX> struct KBF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, true>(k, w, x, xs, o, os); } };
+template <int NX> struct KF16G { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_f16_gemv<NX>(k, w, x, xs, o, os); } };
 template <int NX> struct KQ4_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ4_0>(k, w, x, xs, o, os, decode_q4_0); } };
 template <int NX> struct KQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
 template <int NX> struct KQ8_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ8_0>(k, w, x, xs, o, os, decode_q8_0); } };
@@ -379,7 +439,7 @@ template <int NX> struct KQ6_K { static void run(int64_t k, const void* w, const
 constexpr VecDotKernels make_table() {
   return {by_cols<KF32>,  by_cols<KF16>,  by_cols<KBF16>, by_cols<KQ4_0>, by_cols<KQ4_1>, by_cols<KQ5_0>,
           by_cols<KQ5_1>, by_cols<KQ8_0>, by_cols<KQ4_K>, by_cols<KQ5_K>, by_cols<KQ6_K>,
-          vec_dot_q2_K_q8_K_ref, vec_dot_q3_K_q8_K_ref};
+          vec_dot_q2_K_q8_K_ref, vec_dot_q3_K_q8_K_ref, by_cols<KF16G>};
 }
 
 }  // namespace qvl::QVL_SIMD_NS

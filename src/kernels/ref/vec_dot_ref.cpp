@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/fp16.h"
+#include "kernels/ggml_order.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/ref/vec_dot_ref.h"
 #include "kernels/vec_dot.h"
@@ -31,6 +32,10 @@ float dot_f16(int64_t k, const void* vw, const void* vx) {
   double s = 0;
   for (int64_t i = 0; i < k; ++i) s += double(fp16_to_f32(w[i])) * fp16_to_f32(x[i]);
   return static_cast<float>(s);
+}
+
+float dot_f16_gemv(int64_t k, const void* vw, const void* vx) {
+  return kernels::dot_f16_ggml(static_cast<const uint16_t*>(vw), static_cast<const float*>(vx), k, false);
 }
 
 float dot_bf16(int64_t k, const void* vw, const void* vx) {
@@ -228,6 +233,7 @@ void vec_dot_q3_K_q8_K_ref(int64_t k, const void* w, const void* x, size_t xs, i
 const VecDotKernels kVecDotRef = {
     cols<dot_f32>,  cols<dot_f16>,  cols<dot_bf16>, cols<dot_q4_0>, cols<dot_q4_1>, cols<dot_q5_0>,
     cols<dot_q5_1>, cols<dot_q8_0>, cols<dot_q4_K>, cols<dot_q5_K>, cols<dot_q6_K>, cols<dot_q2_K>, cols<dot_q3_K>,
+    cols<dot_f16_gemv>,
 };
 
 }  // namespace qvl

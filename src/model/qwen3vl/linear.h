@@ -11,7 +11,10 @@ namespace qvl {
 class ThreadPool;
 
 // y[t, o] = Σ_i w[o, i] · x[t, i]; x: [n_tok, w.cols()] F32, y: [n_tok, w.rows()] F32.
-void linear(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
+// single: per token, nonzero where llama.cpp would run the token in a batch of one
+// (runtime/matmul.h: its summation order then differs); nullptr: all batched.
+void linear(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool,
+            const uint8_t* single = nullptr);
 // out[i, :] = dequantised row ids[i] of w ([rows, cols]); ids must be in range.
 void embed_rows(const Tensor& w, const int32_t* ids, int64_t n, float* out);
 

@@ -36,11 +36,11 @@ void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int
 }
 
 void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, int64_t n, float* out,
-                 ThreadPool& pool) {
+                 ThreadPool& pool, const uint8_t* single) {
   const int64_t E = cfg.num_experts, K = cfg.num_experts_per_tok, H = cfg.hidden_size;
   const int64_t I = cfg.moe_intermediate_size;
   std::vector<float> router(size_t(n * E));
-  linear(lw.ffn_gate_inp, h, n, router.data(), pool);
+  linear(lw.ffn_gate_inp, h, n, router.data(), pool, single);
   std::vector<int32_t> ids(size_t(n * K));
   std::vector<float> wts(size_t(n * K));
   moe_route(cfg, router.data(), n, ids.data(), wts.data());
@@ -52,6 +52,7 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
 
   std::fill(out, out + n * H, 0.0f);
   std::vector<float> xs, gate, up, y;
+  const std::vector<uint8_t> alone(size_t(n), 1);
   for (int64_t e = 0; e < E; ++e) {
     const auto& r = routed[e];
     if (r.empty()) continue;
@@ -61,10 +62,10 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
     up.resize(size_t(m * I));
     y.resize(size_t(m * H));
     for (int64_t i = 0; i < m; ++i) std::memcpy(&xs[i * H], h + r[i].first * H, H * sizeof(float));
-    linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool);
-    linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool);
+    linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool, alone.data());
+    linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool, alone.data());
     op_silu_mul(gate.data(), I, up.data(), I, gate.data(), I, m, I, pool);
-    linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool);
+    linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool, alone.data());
     for (int64_t i = 0; i < m; ++i) {
       float* o = out + r[i].first * H;
       const float w = r[i].second;

@@ -66,6 +66,7 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
   check_batch(b, kv);
   const int64_t n = int64_t(b.tokens.size());
   if (n == 0) return;
+  const RepackSequences seqs(b.seq.data(), n);  // packed matmuls group tokens per sequence, as llama.cpp
   const int64_t H = cfg_.hidden_size;
   x_.resize(size_t(n * H));
   h_.resize(size_t(n * H));
@@ -76,9 +77,41 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
     for (int64_t i = 0; i < n; ++i)
       if (b.embed_row[i] >= 0) std::memcpy(&x_[i * H], b.embeds + int64_t(b.embed_row[i]) * H, H * sizeof(float));
 
-  for (int l = 0; l < int(cfg_.num_hidden_layers); ++l) {
+  // single_[i]: llama.cpp would run token i in a batch of one (its sequence has no
+  // other token in this step), which changes its matmul summation order
+  // (runtime/matmul.h); we mirror that so greedy decoding matches it bit for bit.
+  single_.assign(size_t(n), 0);
+  {
+    std::vector<int32_t> per_seq;
+    for (int32_t s : b.seq) {
+      if (s >= int32_t(per_seq.size())) per_seq.resize(size_t(s) + 1, 0);
+      ++per_seq[size_t(s)];
+    }
+    for (int64_t i = 0; i < n; ++i) single_[size_t(i)] = per_seq[size_t(b.seq[i])] == 1;
+  }
+  int64_t n_out = 0;
+  for (int64_t i = 0; i < n; ++i) n_out += b.want_logits[i] ? 1 : 0;
+  bool compacted = false;
+
+  const int n_layers = int(cfg_.num_hidden_layers);
+  for (int l = 0; l < n_layers; ++l) {
     attention_block(l, b, kv, pool);
-    mlp_block(l, n, pool);
+    const bool deepstack_here = has_vision && l < int(b.deepstack.size()) && b.deepstack[l];
+    if (l == n_layers - 1 && !deepstack_here) {
+      // As llama.cpp: after the last attention only the rows that want logits go on,
+      // each as a batch-of-one row (nothing else reads the other rows).
+      int64_t j = 0;
+      for (int64_t i = 0; i < n; ++i)
+        if (b.want_logits[i]) {
+          if (j != i) std::memcpy(&x_[j * H], &x_[i * H], H * sizeof(float));
+          ++j;
+        }
+      ones_.assign(size_t(std::max<int64_t>(n_out, 1)), 1);
+      mlp_block(l, n_out, pool, ones_.data());
+      compacted = true;
+      break;
+    }
+    mlp_block(l, n, pool, single_.data());
     // DeepStack: feature l goes to visual positions after layer l (HF `_deepstack_process`).
     if (has_vision && l < int(b.deepstack.size()) && b.deepstack[l]) {
       for (int64_t i = 0; i < n; ++i) {
@@ -97,14 +130,20 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
     s.length = std::max<int64_t>(s.length, b.kv_pos[i] + 1);
   }
 
-  // Final norm and LM head, only for the rows that want logits.
-  int64_t n_out = 0;
-  for (int64_t i = 0; i < n; ++i)
-    if (b.want_logits[i]) std::memcpy(&h_[n_out++ * H], &x_[i * H], H * sizeof(float));
+  // Final norm and LM head, only for the rows that want logits (already the first
+  // n_out rows of x_ when the last layer compacted them).
   if (n_out == 0) return;
+  if (compacted) {
+    std::memcpy(h_.data(), x_.data(), size_t(n_out * H) * sizeof(float));
+  } else {
+    int64_t j = 0;
+    for (int64_t i = 0; i < n; ++i)
+      if (b.want_logits[i]) std::memcpy(&h_[j++ * H], &x_[i * H], H * sizeof(float));
+  }
   op_rms_norm(h_.data(), w_.output_norm.data(), h_.data(), n_out, H, cfg_.rms_norm_eps, pool);
   dump("result_norm", -1, h_, n_out, H);
-  linear(w_.output, h_.data(), n_out, logits, pool);
+  ones_.assign(size_t(n_out), 1);
+  linear(w_.output, h_.data(), n_out, logits, pool, ones_.data());
   if (tensor_dump_enabled()) tensor_dump("result_output", -1, logits, n_out, cfg_.vocab_size);
 }
 
@@ -119,9 +158,10 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   tmp_.resize(size_t(n * H));
 
   op_rms_norm(x_.data(), lw.attn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
-  linear(lw.attn_q, h_.data(), n, q_.data(), pool);
-  linear(lw.attn_k, h_.data(), n, k_.data(), pool);
-  linear(lw.attn_v, h_.data(), n, v_.data(), pool);
+  const uint8_t* single = single_.data();
+  linear(lw.attn_q, h_.data(), n, q_.data(), pool, single);
+  linear(lw.attn_k, h_.data(), n, k_.data(), pool, single);
+  linear(lw.attn_v, h_.data(), n, v_.data(), pool, single);
   dump("attn_norm", l, h_, n, H);
   dump("Qcur", l, q_, n, nh * d);
   dump("Kcur", l, k_, n, nkv * d);
@@ -160,34 +200,34 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   for (int64_t i = 0; i < n; ++i) {
     const auto& s = m.seqs[b.seq[i]];
     views[i] = kernels::PagedKv{m.k[l].data(), m.v[l].data(), s.blocks.data(), int64_t(b.kv_pos[i]) + 1,
-                                KvCache::kBlockTokens, nkv, int(d)};
+                                KvCache::kBlockTokens, nkv, int(d), single[i] != 0};
   }
   op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   dump("kqv_out", l, att_, n, nh * d);
-  linear(lw.attn_output, att_.data(), n, tmp_.data(), pool);
+  linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single);
   dump("attn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
   dump("ffn_inp", l, x_, n, H);
 }
 
-void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool) {
+void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool, const uint8_t* single) {
   const LayerWeights& lw = w_.layers[l];
   const int64_t H = cfg_.hidden_size;
   op_rms_norm(x_.data(), lw.ffn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
   dump("ffn_norm", l, h_, n, H);
   if (cfg_.is_moe()) {
-    moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool);
+    moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool, single);
   } else {
     const int64_t I = cfg_.intermediate_size;
     gate_.resize(size_t(n * I));
     up_.resize(size_t(n * I));
-    linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool);
-    linear(lw.ffn_up, h_.data(), n, up_.data(), pool);
+    linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool, single);
+    linear(lw.ffn_up, h_.data(), n, up_.data(), pool, single);
     dump("ffn_gate", l, gate_, n, I);
     dump("ffn_up", l, up_, n, I);
     op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
     dump("ffn_swiglu", l, gate_, n, I);
-    linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool);
+    linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool, single);
   }
   dump("ffn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];

@@ -26,7 +26,8 @@ class Qwen3TextModel : public Model {
  private:
   void check_batch(const Batch& b, KvCache& kv) const;
   void attention_block(int layer, const Batch& b, KvCache& kv, ThreadPool& pool);
-  void mlp_block(int layer, int64_t n, ThreadPool& pool);
+  // single: per row, see runtime/matmul.h.
+  void mlp_block(int layer, int64_t n, ThreadPool& pool, const uint8_t* single);
 
   TextConfig cfg_;
   TextWeights w_;
@@ -34,13 +35,16 @@ class Qwen3TextModel : public Model {
   std::string template_, name_;
   // Activation scratch, reused across calls (forward is called from one engine thread).
   std::vector<float> x_, h_, q_, k_, v_, att_, tmp_, gate_, up_;
+  std::vector<uint8_t> single_, ones_;  // per-token matmul order flags (runtime/matmul.h)
 };
 
 // MoE feed-forward (HF `Qwen3VLMoeTextSparseMoeBlock`): softmax router over all
 // experts, top-k, optional renormalisation, weighted sum of SwiGLU experts.
 // h, out: [n, H]. Exposed for tests.
+// single: per token, as runtime/matmul.h (the router is a plain matmul in llama.cpp;
+// the experts are always in batch-of-one order: ggml's mul_mat_id uses vec_dot).
 void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, int64_t n, float* out,
-                 ThreadPool& pool);
+                 ThreadPool& pool, const uint8_t* single = nullptr);
 // Router part alone: for each token, top-k expert ids and weights (k = num_experts_per_tok).
 void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int32_t* ids, float* weights);
 
