@@ -92,7 +92,14 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   r.created = static_cast<int64_t>(std::time(nullptr));
   r.opens_think = prompt_opens_think(prompt);
   r.prompt_tokens = static_cast<int>(input.tokens.size());
-  for (const auto& e : input.embeddings) r.image_tokens += e.n_tokens;
+  // Vision spans keep their pad ids, so the pads tell image tokens from video tokens.
+  const int32_t image_pad = cp.tokenizer->find_token("<|image_pad|>");
+  const int32_t video_pad = cp.tokenizer->find_token("<|video_pad|>");
+  if (!input.embeddings.empty())
+    for (int32_t t : input.tokens) {
+      r.image_tokens += t == image_pad;
+      r.video_tokens += t == video_pad;
+    }
   GenerationRequest gen = make_generation(p, dep.spec.profiles.get(decision.mode), cp, decision.mode,
                                           std::move(input), cp.generator->context_length(), ctx.opt.limits,
                                           r.opens_think, &r.budget);

@@ -147,7 +147,7 @@ struct Run {
     }
     return {{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", completion},
             {"total_tokens", r.prompt_tokens + completion},
-            {"prompt_tokens_details", {{"image_tokens", r.image_tokens}}},
+            {"prompt_tokens_details", {{"image_tokens", r.image_tokens}, {"video_tokens", r.video_tokens}}},
             {"completion_tokens_details", {{"reasoning_tokens", reasoning}}}};
   }
 

@@ -30,6 +30,7 @@ struct CompletionRun {
   bool split_reasoning = true;
   int prompt_tokens = 0;
   int image_tokens = 0;  // of prompt_tokens, those that carry image embeddings
+  int video_tokens = 0;  // of prompt_tokens, those that carry video embeddings
   Timer arrival;
 };
 

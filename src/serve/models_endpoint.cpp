@@ -14,7 +14,10 @@ void handle_models(ServerContext& ctx, const httplib::Request&, httplib::Respons
   const auto deployments = ctx.registry.all();
   for (const auto& d : deployments) {
     json modalities = json::array({"text"});
-    if (d->has_vision()) modalities.push_back("image");
+    if (d->has_vision()) {
+      modalities.push_back("image");
+      modalities.push_back("video");
+    }
     json aliases = json::array();
     for (const auto& [a, m] : d->spec.aliases) aliases.push_back(a);
     const std::string kind = d->spec.is_pair() ? "pair" : (d->single->hybrid ? "hybrid" : "single");

@@ -109,7 +109,8 @@ test('a video file as a data: URL becomes timestamped video tokens', async () =>
   assert.equal(r.status, 200, r.text);
   // 4 frames of 64x64 fit the budget as they are: 2 temporal patches of 4x4 patches = 4 merged tokens each.
   // Timestamps: (0 + 2) / 4 / 2 = 0.25 -> "0.2" (Python's round-half-even formatting), (5 + 7) / 4 / 2 = 1.5.
-  assert.equal(r.json.usage.prompt_tokens_details.image_tokens, 8);
+  assert.equal(r.json.usage.prompt_tokens_details.video_tokens, 8);
+  assert.equal(r.json.usage.prompt_tokens_details.image_tokens, 0);
   assert.equal(r.json.usage.prompt_tokens - textOnly.json.usage.prompt_tokens,
     await expectedExtra(['0.2', '1.5'], 4));
   // Same bytes again (the encoder cache answers) give the same prompt.
@@ -137,18 +138,22 @@ test('per-part fps and pixel budgets change the sampling and the tokens', async 
   // fps 1: int(8 / 4 * 1) = 2 -> min_frames 4 still applies, so the same 4 frames.
   const slow = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip) }, fps: 1 }));
   assert.equal(slow.status, 200, slow.text);
-  assert.equal(slow.json.usage.prompt_tokens_details.image_tokens, 8);
+  assert.equal(slow.json.usage.prompt_tokens_details.video_tokens, 8);
+  assert.equal(slow.json.usage.prompt_tokens_details.image_tokens, 0);
   // fps 4 on a 4 fps clip: every frame, 8 frames -> 4 temporal patches.
   const fast = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip), fps: 4 } }));
   assert.equal(fast.status, 200, fast.text);
-  assert.equal(fast.json.usage.prompt_tokens_details.image_tokens, 16);
+  assert.equal(fast.json.usage.prompt_tokens_details.video_tokens, 16);
+  assert.equal(fast.json.usage.prompt_tokens_details.image_tokens, 0);
   // max_pixels per frame 1024 over 4 frames caps the clip at 4096 pixels: 32x32 frames, 1 token per patch.
   const small = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip) }, max_pixels: 1024 }));
   assert.equal(small.status, 200, small.text);
-  assert.equal(small.json.usage.prompt_tokens_details.image_tokens, 2);
+  assert.equal(small.json.usage.prompt_tokens_details.video_tokens, 2);
+  assert.equal(small.json.usage.prompt_tokens_details.image_tokens, 0);
   // total_pixels caps the whole clip the same way.
   const total = await chat(withVideo({ type: 'video_url', video_url: { url: aviUrl(clip), total_pixels: 4096 } }));
-  assert.equal(total.json.usage.prompt_tokens_details.image_tokens, 2);
+  assert.equal(total.json.usage.prompt_tokens_details.video_tokens, 2);
+  assert.equal(total.json.usage.prompt_tokens_details.image_tokens, 0);
 });
 
 test('a frame list is a video at its fps (default 2)', async () => {
@@ -157,7 +162,8 @@ test('a frame list is a video at its fps (default 2)', async () => {
   const r = await chat(withVideo({ type: 'video', video: frames }));
   assert.equal(r.status, 200, r.text);
   // 4 frames at 2 fps, all sampled: timestamps (0 + 0.5) / 2 = 0.25 -> "0.2", (1 + 1.5) / 2 = 1.25 -> "1.2".
-  assert.equal(r.json.usage.prompt_tokens_details.image_tokens, 8);
+  assert.equal(r.json.usage.prompt_tokens_details.video_tokens, 8);
+  assert.equal(r.json.usage.prompt_tokens_details.image_tokens, 0);
   assert.equal(r.json.usage.prompt_tokens - textOnly.json.usage.prompt_tokens,
     await expectedExtra(['0.2', '1.2'], 4));
   // The same list at 1 fps: timestamps double ("0.5" and "2.5").
@@ -168,7 +174,8 @@ test('a frame list is a video at its fps (default 2)', async () => {
   const both = await chat([{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(64, 64) } },
     { type: 'video', video: frames }, { type: 'text', text: 'Compare.' }] }]);
   assert.equal(both.status, 200, both.text);
-  assert.equal(both.json.usage.prompt_tokens_details.image_tokens, 64 + 8);
+  assert.equal(both.json.usage.prompt_tokens_details.image_tokens, 64);
+  assert.equal(both.json.usage.prompt_tokens_details.video_tokens, 8);
 });
 
 test('an allow-listed http(s) video URL is fetched like an image', async () => {

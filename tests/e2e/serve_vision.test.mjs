@@ -42,7 +42,7 @@ const withImage = (text, url) => [{ role: 'user', content: [
 test('an image becomes vision tokens and the request succeeds', async () => {
   const models = [];
   for await (const m of client.models.list()) models.push(m);
-  assert.deepEqual(models.find((m) => m.id === 'vl').input_modalities, ['text', 'image']);
+  assert.deepEqual(models.find((m) => m.id === 'vl').input_modalities, ['text', 'image', 'video']);
   const textOnly = await client.chat.completions.create({ model: 'vl', max_tokens: 2, temperature: 0,
     messages: [{ role: 'user', content: 'Describe this.' }] });
   const r = await client.chat.completions.create({ model: 'vl', max_tokens: 2, temperature: 0,
