@@ -18,6 +18,27 @@ constexpr int64_t kChunkRows = 2 * kRepackRows;  // one AVX-512 step: two packed
 
 bool packable_type(DType t) { return t == DType::kQ4_0 || t == DType::kQ4_K; }
 
+thread_local const int32_t* tl_seq = nullptr;  // RepackSequences
+thread_local int64_t tl_seq_n = 0;
+
+// gemm[t] = 1 where ggml would put token t in a 4-token gemm group (see header).
+void gemm_tokens(int64_t n, const uint8_t* single, bool gemv_only, std::vector<uint8_t>& gemm) {
+  gemm.assign(size_t(n), 0);
+  if (gemv_only) return;
+  const int32_t* seq = tl_seq_n == n ? tl_seq : nullptr;
+  for (int64_t t = 0; t < n;) {
+    if (single && single[t]) {
+      ++t;
+      continue;
+    }
+    int64_t e = t + 1;
+    while (e < n && !(single && single[e]) && !(seq && seq[e] != seq[t])) ++e;
+    const int64_t len = e - t;
+    std::fill(gemm.begin() + t, gemm.begin() + t + (len - len % 4), 1);
+    t = e;
+  }
+}
+
 }  // namespace
 
 bool repack_enabled() {
@@ -60,16 +81,26 @@ bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gem
   return true;
 }
 
-void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
+RepackSequences::RepackSequences(const int32_t* seq, int64_t n) : prev_seq_(tl_seq), prev_n_(tl_seq_n) {
+  tl_seq = seq;
+  tl_seq_n = n;
+}
+RepackSequences::~RepackSequences() {
+  tl_seq = prev_seq_;
+  tl_seq_n = prev_n_;
+}
+
+void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool,
+                     const uint8_t* single) {
   QVL_CHECK(w.packed && packable_type(w.dtype) && w.shape.size() == 2 && w.rows() % kRepackRows == 0,
             "matmul: weight '", w.name, "' has no usable packed copy");
   const int64_t k = w.cols(), n_out = w.rows();
   if (n_tok == 0 || n_out == 0) return;
   const bool q4_0 = w.dtype == DType::kQ4_0;
   const size_t xs = q4_0 ? repack_act_bytes_q8_0(k) : row_bytes(DType::kQ8_K, k);
-  // ggml quantises and multiplies whole groups of 4 tokens with its gemm, the rest
-  // one by one with its gemv; MUL_MAT_ID (experts) uses the gemv for every token.
-  const int64_t n_gemm = w.packed_gemv_only ? 0 : n_tok - n_tok % 4;
+  thread_local std::vector<uint8_t> gemm_buf;  // the pool's threads read it through `gemm`
+  gemm_tokens(n_tok, single, w.packed_gemv_only || q4_0, gemm_buf);
+  const uint8_t* gemm = gemm_buf.data();
 
   thread_local std::vector<uint8_t> scratch;
   if (scratch.size() < xs * n_tok) scratch.resize(xs * n_tok);
@@ -79,7 +110,7 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
     for (int64_t t = b; t < e; ++t) {
       if (q4_0)
         quantize_row_q8_0_sums(x + t * k, xq + t * xs, k);
-      else if (t < n_gemm)
+      else if (gemm[t])
         quantize_row_q8_K_x4(x + t * k, xq + t * xs, k);
       else
         quantize_row_q8_K(x + t * k, xq + t * xs, k);
@@ -95,11 +126,14 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kChunkRows, nr = std::min(kChunkRows, n_out - r0);
       const uint8_t* wc = packed + (r0 / kRepackRows) * group_bytes;
-      for (int64_t t0 = 0; t0 < n_tok; t0 += kRepackMaxCols) {
-        // A tile never straddles the gemm/gemv boundary (n_gemm is a multiple of 4).
-        const int nx = int(std::min<int64_t>(kRepackMaxCols, (t0 < n_gemm ? n_gemm : n_tok) - t0));
-        const RepackOrder order = t0 < n_gemm ? RepackOrder::kGemm : RepackOrder::kGemv;
+      for (int64_t t0 = 0; t0 < n_tok;) {
+        // A tile: up to 4 tokens of one order (each token's sums are its own, so
+        // which tokens share a tile does not change any result).
+        int nx = 1;
+        while (nx < kRepackMaxCols && t0 + nx < n_tok && gemm[t0 + nx] == gemm[t0]) ++nx;
+        const RepackOrder order = gemm[t0] ? RepackOrder::kGemm : RepackOrder::kGemv;
         fn(k, wc, nr, xq + t0 * xs, xs, nx, y + t0 * n_out + r0, size_t(n_out), order);
+        t0 += nx;
       }
     }
   });

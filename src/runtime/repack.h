@@ -26,10 +26,29 @@ size_t repacked_bytes(DType t, int64_t rows, int64_t k);
 // Does nothing (returns false) for an ineligible weight.
 bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gemv_only);
 
-// y = x·wᵀ through w.packed; matmul() calls it whenever w.packed is set. As ggml:
-// unless w.packed_gemv_only, tokens [0, n - n % 4) go through the 4-token (gemm)
-// order with Q8_K rounded as ggml_quantize_mat_q8_K_4x8, the rest through the
-// one-row (gemv) order with quantize_row_q8_K. Q4_0 has one order for both.
-void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool);
+// y = x·wᵀ through w.packed; matmul() calls it whenever w.packed is set. Per token
+// it takes the order and Q8_K rounding ggml would: the one-row (gemv) order with
+// quantize_row_q8_K for MoE experts (w.packed_gemv_only), for tokens with
+// single[t] != 0 (llama.cpp runs them in a batch of one; runtime/matmul.h), and for
+// the last n % 4 tokens of each run of batched tokens (one sequence's run when
+// RepackSequences says so, else the whole run); the 4-token (gemm) order with
+// quantize_row_q8_K_x4 for the rest. Q4_0 has one order for both.
+void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool,
+                     const uint8_t* single = nullptr);
+
+// While alive, packed matmuls of exactly n rows on this thread split their runs of
+// batched tokens where seq[] changes: llama.cpp evaluates each sequence alone, so
+// its 4-token groups start at each sequence's first token. seq must outlive this.
+class RepackSequences {
+ public:
+  RepackSequences(const int32_t* seq, int64_t n);
+  ~RepackSequences();
+  RepackSequences(const RepackSequences&) = delete;
+  RepackSequences& operator=(const RepackSequences&) = delete;
+
+ private:
+  const int32_t* prev_seq_;
+  int64_t prev_n_;
+};
 
 }  // namespace qvl

@@ -124,6 +124,39 @@ TEST(RepackRuntime, TokenGroupingFollowsGgml) {
   }
 }
 
+// Runs split per sequence (RepackSequences) and at tokens marked single.
+TEST(RepackRuntime, SequencesAndSingleTokensRestartTheGroups) {
+  if (!repack_enabled()) GTEST_SKIP() << "QVL_REPACK=0";
+  ThreadPool pool(2);
+  const int64_t rows = 16, k = 256, n = 10;
+  Weight w = make_weight(DType::kQ4_K, {rows, k}, 60);
+  ASSERT_TRUE(repack_weight(w.t, w.store, false));
+  const auto x = gaussian(n * k, 61);
+  auto part = [&](int64_t t0, int64_t m) {
+    return mm(w.t, std::vector<float>(x.begin() + t0 * k, x.begin() + (t0 + m) * k), m, pool);
+  };
+  // seq 0: tokens 0-4 (a group of 4, then one alone); seq 1: tokens 5-9, token 9 marked single.
+  const std::vector<int32_t> seq = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+  const std::vector<uint8_t> single = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::vector<float> y(size_t(n * rows));
+  {
+    const RepackSequences scope(seq.data(), n);
+    matmul_repacked(w.t, x.data(), n, y.data(), pool, single.data());
+  }
+  const auto g0 = part(0, 4), t4 = part(4, 1), g1 = part(5, 4), t9 = part(9, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t t = 0; t < 4; ++t) ASSERT_EQ(y[t * rows + r], g0[t * rows + r]);
+    ASSERT_EQ(y[4 * rows + r], t4[r]);
+    for (int64_t t = 0; t < 4; ++t) ASSERT_EQ(y[(5 + t) * rows + r], g1[t * rows + r]);
+    ASSERT_EQ(y[9 * rows + r], t9[r]);
+  }
+  // Outside the scope, or for another row count, the whole call is one run.
+  std::vector<float> whole(size_t(n * rows));
+  matmul_repacked(w.t, x.data(), n, whole.data(), pool);
+  const auto first8 = part(0, 8);
+  for (int64_t i = 0; i < 8 * rows; ++i) ASSERT_EQ(whole[i], first8[i]);
+}
+
 TEST(RepackRuntime, StackedExpertsPackPerExpert) {
   if (!repack_enabled()) GTEST_SKIP() << "QVL_REPACK=0";
   ThreadPool pool(1);

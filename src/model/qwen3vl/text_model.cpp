@@ -66,6 +66,7 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
   check_batch(b, kv);
   const int64_t n = int64_t(b.tokens.size());
   if (n == 0) return;
+  const RepackSequences seqs(b.seq.data(), n);  // packed matmuls group tokens per sequence, as llama.cpp
   const int64_t H = cfg_.hidden_size;
   x_.resize(size_t(n * H));
   h_.resize(size_t(n * H));
