@@ -178,9 +178,9 @@ TEST(VecDot, ReferenceMatchesDequantisedDot) {
   }
 }
 
-// ggml-order kernels give the same bits on every ISA: f16_gemv (ggml_vec_dot_f16)
-// and q8_0 (one 8-lane chain, as ggml_vec_dot_q8_0_q8_0 and tinyBLAS) between the
-// AVX2 and AVX-512 tables; f16_gemv against its scalar reference too, on lengths
+// ggml-order kernels give the same bits on every ISA: f16_gemv (ggml_vec_dot_f16),
+// q8_0 (one 8-lane chain, as ggml_vec_dot_q8_0_q8_0 and tinyBLAS) and q6_K between
+// the AVX2 and AVX-512 tables; f16_gemv against its scalar reference too, on lengths
 // with and without a tail past the last 64-element step.
 TEST(VecDot, GgmlOrderKernelsAreBitEqualAcrossIsas) {
   for (int64_t k : {16, 64, 96, 256, 1000, 2048}) {
@@ -213,6 +213,16 @@ TEST(VecDot, GgmlOrderKernelsAreBitEqualAcrossIsas) {
     float a = 0, b = 0;
     vec_dot_kernels(Isa::kAvx2).q8_0(k, w.data(), x.data(), 0, 1, &a, 1);
     vec_dot_kernels(Isa::kAvx512).q8_0(k, w.data(), x.data(), 0, 1, &b, 1);
+    EXPECT_EQ(a, b) << k;
+  }
+  for (int64_t k : {256, 2048}) {  // q6_K x q8_K: ggml_vec_dot_q6_K_q8_K's lanes on both
+    const std::vector<float> wf = gaussian(k, 11 + uint32_t(k)), xf = gaussian(k, 12);
+    std::vector<uint8_t> w(k / 256 * sizeof(BlockQ6_K)), x(k / 256 * sizeof(BlockQ8_K));
+    quantize_row_q6_K(wf.data(), w.data(), k);
+    quantize_row_q8_K(xf.data(), x.data(), k);
+    float a = 0, b = 0;
+    vec_dot_kernels(Isa::kAvx2).q6_K(k, w.data(), x.data(), 0, 1, &a, 1);
+    vec_dot_kernels(Isa::kAvx512).q6_K(k, w.data(), x.data(), 0, 1, &b, 1);
     EXPECT_EQ(a, b) << k;
   }
 }

@@ -1,7 +1,9 @@
 // vec_dot table for AVX-512 F/BW/VL/DQ/VNNI (kernels/cpu). The shared bodies in
 // vec_dot_simd.h give every format (VNNI dots, 16-lane floats); the legacy formats
-// and q4_K/q5_K/q6_K get 512-bit kernels here that take 64 codes per instruction
-// (q2_K/q3_K stay scalar). Exact integer sums as in the reference; see vec_dot_test.
+// and q4_K/q5_K get 512-bit kernels here that take 64 codes per instruction
+// (q2_K/q3_K stay scalar). q6_K keeps the shared 256-bit body: its int32 lanes and
+// float chain are ggml_vec_dot_q6_K_q8_K's (the LM head of Q4_K_M files), so logits
+// match llama.cpp bit for bit. Exact integer sums as in the reference; see vec_dot_test.
 #define QVL_SIMD_NS avx512
 #include "kernels/cpu/vec_dot_simd.h"
 
@@ -163,55 +165,6 @@ void dot_qk_min_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* 
   for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]);
 }
 
-// Q6_K: per half, 64 bytes of ql and 32 of qh give codes for elements 0-63 and
-// 64-127 as two zmm; the -32 offset comes out through the bsums.
-template <int NX>
-void dot_q6_K_zmm(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
-  const auto* w = static_cast<const BlockQ6_K*>(vw);
-  const BlockQ8_K* xb[NX];
-  #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) xb[t] = col<BlockQ8_K>(x, xs, t);
-  __m512 acc[NX];
-  #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) acc[t] = _mm512_setzero_ps();
-  const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3);
-  // i16 lane l of a 64-code maddubs result covers codes 2l, 2l+1: sub-block l/8 of 4.
-  const __m512i group = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0,
-                                         0, 0, 0, 0, 0, 0);
-  for (int64_t i = 0; i < k / kQK_K; ++i) {
-    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[i].scales)));
-    const __m512i sc512 = _mm512_castsi256_si512(sc16);
-    __m512i q[4], s[4];
-    #pragma GCC unroll 8
-    for (int h = 0; h < 2; ++h) {
-      const __m512i ql = load512(w[i].ql + 64 * h);
-      const __m256i qh = load256(w[i].qh + 32 * h);
-      const __m512i hb = join(qh, _mm256_srli_epi16(qh, 2));
-      q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));
-      q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
-                                     _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m2), 4));
-      #pragma GCC unroll 8
-      for (int g = 0; g < 2; ++g) {
-        const int first = 8 * h + 4 * g;  // first of the 4 sub-blocks of 16 in this zmm
-        s[2 * h + g] = _mm512_permutexvar_epi16(_mm512_add_epi16(group, _mm512_set1_epi16(first)), sc512);
-      }
-    }
-    const float dw = h2f(w[i].d);
-    #pragma GCC unroll 8
-    for (int t = 0; t < NX; ++t) {
-      const __m256i bias = _mm256_madd_epi16(load256(xb[t][i].bsums), sc16);
-      __m512i isum = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(bias, 5)));
-      isum = _mm512_inserti64x4(isum, _mm256_setzero_si256(), 1);
-      #pragma GCC unroll 8
-      for (int a = 0; a < 4; ++a)
-        isum = _mm512_add_epi32(isum, _mm512_madd_epi16(_mm512_maddubs_epi16(q[a], load512(xb[t][i].qs + 64 * a)), s[a]));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(dw * xb[t][i].d), acc[t]);
-    }
-  }
-  #pragma GCC unroll 8
-  for (int t = 0; t < NX; ++t) out[t * os] = _mm512_reduce_add_ps(acc[t]);
-}
-
 template <int NX> struct ZQ4_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ4_0>(k, w, x, xs, o, os, decode_q4_0); } };
 template <int NX> struct ZQ8_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ8_0>(k, w, x, xs, o, os, decode_q8_0); } };
 template <int NX> struct ZQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
@@ -219,7 +172,6 @@ template <int NX> struct ZQ4_1 { static void run(int64_t k, const void* w, const
 template <int NX> struct ZQ5_1 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_pairs_q8_1<NX, BlockQ5_1>(k, w, x, xs, o, os, decode_q5_1); } };
 template <int NX> struct ZQ4_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_qk_min_zmm<NX, 4, BlockQ4_K>(k, w, x, xs, o, os); } };
 template <int NX> struct ZQ5_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_qk_min_zmm<NX, 5, BlockQ5_K>(k, w, x, xs, o, os); } };
-template <int NX> struct ZQ6_K { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_q6_K_zmm<NX>(k, w, x, xs, o, os); } };
 
 constexpr VecDotKernels make_table_avx512() {
   VecDotKernels t = make_table();
@@ -228,7 +180,6 @@ constexpr VecDotKernels make_table_avx512() {
   t.q5_0 = by_cols<ZQ5_0>;
   t.q4_1 = by_cols<ZQ4_1>;
   t.q5_1 = by_cols<ZQ5_1>;
-  t.q6_K = by_cols<ZQ6_K>;
   t.q4_K = by_cols<ZQ4_K>;
   t.q5_K = by_cols<ZQ5_K>;
   return t;

@@ -229,6 +229,7 @@ void dot_qk_min(int64_t k, const void* vw, const void* x, size_t xs, float* out,
 }
 
 // Q6_K: d * sum_j sc_j * (q-32).y = d * (sum_j sc_j*q.y - 32*sum_j sc_j*bsum_j).
+// Same int32 lanes (4 adjacent codes each) and float chain as ggml_vec_dot_q6_K_q8_K.
 template <int NX>
 void dot_q6_K(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
   const auto* w = static_cast<const BlockQ6_K*>(vw);
