@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds llama.cpp (CPU only, native ISA, Release) from the git bundle that ships
-# inside node-llama-cpp, for bench/vs-llamacpp.sh. Idempotent: skips what exists.
+# inside node-llama-cpp, for bench/vs-llamacpp.sh and bench/vs-llamacpp-vision.sh
+# (llama-mtmd-cli). Idempotent: skips what exists.
 # Nothing here is committed: source and build live under .cache/ (git-ignored).
 set -euo pipefail
 
@@ -9,7 +10,7 @@ bundle="$root/node_modules/node-llama-cpp/llama/gitRelease.bundle"
 src="$root/.cache/llama.cpp-src"
 build="$root/.cache/llama.cpp-build"
 jobs="${JOBS:-1}"
-targets=(llama-bench llama-cli llama-server)
+targets=(llama-bench llama-cli llama-server llama-mtmd-cli)
 
 [ -f "$bundle" ] || { echo "error: $bundle not found (run 'make deps-npm')" >&2; exit 1; }
 

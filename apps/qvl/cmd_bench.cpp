@@ -1,5 +1,7 @@
 // `qvl bench`: prefill and decode speed of a model on this machine, measured on
-// Model::forward directly (no sampling, no scheduler), like llama-bench's pp/tg.
+// Model::forward directly (no sampling, no scheduler), like llama-bench's pp/tg;
+// with --mmproj, the vision encoder's time for one image (VisionModel::encode,
+// preprocessing excluded, as llama.cpp's "image slice encoded in" is).
 // Prints a small table (or --json); it measures and never asserts.
 #include <algorithm>
 #include <cmath>
@@ -15,18 +17,26 @@
 #include "base/log.h"
 #include "base/thread_pool.h"
 #include "base/timer.h"
+#include "input/image/image.h"
 #include "model/model.h"
+#include "model/vision/vision_model.h"
 
 namespace qvl::app {
 namespace {
 
 const char* kBenchUsage = R"(usage: qvl bench --model PATH [options]
+       qvl bench --mmproj PATH [--image FILE | --image-size S|WxH] [options]
   --threads T   worker threads (default: all cores)
   -p N          prompt tokens for the prefill test (default 512)
   -n N          generated tokens for the decode test (default 128)
   --batch B     sequences decoded together in the decode test (default 1)
   --reps R      repetitions, after one warm-up (default 3)
-  --json        one JSON object instead of the table)";
+  --json        one JSON object instead of the table
+  vision (--mmproj: time to encode one image; no text model is needed or run):
+  --image FILE  the image (default: a generated one of --image-size)
+  --image-size  S or WxH of the generated image (default 448)
+  --vision-compat hf|llama  the encoder's arithmetic (default hf; llama is the slow
+                parity path, see qvl run --help))";
 
 struct Stat {
   double mean = 0, sd = 0;
@@ -90,10 +100,83 @@ void one_rep(Model& m, KvCache& kv, ThreadPool& pool, int p, int n, int batch, d
   for (int s : seqs) kv.free_sequence(s);
 }
 
+// Deterministic test image: smooth gradients plus a little texture.
+Image bench_image(int w, int h) {
+  Image img(w, h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      uint8_t* p = img.at(x, y);
+      p[0] = static_cast<uint8_t>(x * 255 / std::max(1, w - 1));
+      p[1] = static_cast<uint8_t>(y * 255 / std::max(1, h - 1));
+      p[2] = static_cast<uint8_t>((x * 7 + y * 13) & 255);
+    }
+  return img;
+}
+
+int bench_vision(const Args& a, int reps) {
+  auto vm = load_vision_model(a.require("mmproj"));
+  const std::string compat = a.get("vision-compat", "hf");
+  QVL_CHECK(compat == "hf" || compat == "llama", "--vision-compat expects hf or llama, got '", compat, "'");
+  PixelBudget budget;
+  if (compat == "llama") vm->options() = llama_cpp_vision_options(), budget = llama_cpp_budget();
+  Image img;
+  std::string what;
+  if (a.has("image")) {
+    what = a.get("image");
+    img = load_image_file(what);
+  } else {
+    const std::string size = a.get("image-size", "448");
+    int w = 0, h = 0;
+    const size_t x = size.find('x');
+    try {
+      w = std::stoi(size.substr(0, x));
+      h = x == std::string::npos ? w : std::stoi(size.substr(x + 1));
+    } catch (const std::exception&) {
+      QVL_FAIL("--image-size expects S or WxH, got '", size, "'");
+    }
+    QVL_CHECK(w >= 1 && h >= 1 && int64_t{w} * h <= (int64_t{1} << 26), "--image-size ", size, " is out of range");
+    img = bench_image(w, h);
+    what = "generated";
+  }
+  const PixelValues pv = preprocess_image(img, vm->preprocess_options(budget));
+  ThreadPool& pool = default_pool();
+  vm->encode(pv, pool);  // warm-up: page weights in
+  std::vector<double> ms;
+  int64_t tokens = 0;
+  for (int r = 0; r < reps; ++r) {
+    Timer t;
+    tokens = vm->encode(pv, pool).n_tokens;
+    ms.push_back(t.ms());
+    log_info("bench: rep ", r + 1, "/", reps, ": encode ", ms.back(), " ms");
+  }
+  const Stat st = stat_of(ms);
+  const double tok_s = tokens * 1000.0 / st.mean;
+  const int patches = static_cast<int>(pv.n_patches());
+  const std::string px = std::to_string(img.width) + "x" + std::to_string(img.height),
+                    grid = std::to_string(pv.grid_w * vm->config().patch_size) + "x" +
+                                       std::to_string(pv.grid_h * vm->config().patch_size);
+  if (a.has("json")) {
+    nlohmann::json j = {{"mmproj", a.get("mmproj")}, {"image", what},       {"image_size", px},
+                        {"encoded_size", grid},      {"patches", patches},  {"image_tokens", tokens},
+                        {"threads", pool.size()},    {"reps", reps},        {"vision_compat", compat},
+                        {"encode_ms", st.mean},      {"sd_ms", st.sd},      {"image_tok_s", tok_s}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("mmproj %s, image %s %s (encoded %s), threads %d, reps %d, %s arithmetic\n", a.get("mmproj").c_str(),
+              what.c_str(), px.c_str(), grid.c_str(), pool.size(), reps, compat.c_str());
+  std::printf("| test   | patches | image tokens | time               | image tok/s |\n");
+  std::printf("|--------|---------|--------------|--------------------|-------------|\n");
+  std::printf("| encode | %7d | %12lld | %8.1f ms ± %5.1f | %11.1f |\n", patches, static_cast<long long>(tokens), st.mean,
+              st.sd, tok_s);
+  return 0;
+}
+
 int cmd_bench(const std::vector<std::string>& argv) {
   std::vector<std::string> args;
   for (const auto& a : argv) args.push_back(a == "-p" ? "--p" : a == "-n" ? "--n" : a == "-h" ? "--help" : a);
-  const Args a(args, {"model", "threads", "p", "n", "batch", "reps"}, {"json", "help"});
+  const Args a(args, {"model", "threads", "p", "n", "batch", "reps", "mmproj", "image", "image-size", "vision-compat"},
+               {"json", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kBenchUsage);
     return 0;
@@ -103,6 +186,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
   const int p = a.get_int("p", 512), n = a.get_int("n", 128), batch = a.get_int("batch", 1),
             reps = a.get_int("reps", 3);
   QVL_CHECK(p >= 1 && n >= 1 && batch >= 1 && reps >= 1, "-p, -n, --batch and --reps must be >= 1");
+  if (a.has("mmproj")) return bench_vision(a, reps);
 
   auto model = load_model(a.require("model"));
   const TextConfig& cfg = model->config();
