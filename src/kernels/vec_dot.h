@@ -30,6 +30,7 @@ struct VecDotKernels {
   // dot_f16_ggml): the order llama.cpp uses for a token it runs alone. Every ISA's
   // table gives the reference's bits.
   VecDotFn f16_gemv;
+  VecDotFn f32_gemv;  // F32 weights and activations, ggml_vec_dot_f32's order
 };
 
 // The table for an ISA (capped at detected_isa()); active_isa() picks the default.

@@ -96,15 +96,17 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
 
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single) {
   check_matmul_args(w, x, n_tok, y);
-  if (w.packed) return matmul_repacked(w, x, n_tok, y, pool);  // runtime/repack.h
+  if (w.packed) return matmul_repacked(w, x, n_tok, y, pool, single);  // runtime/repack.h
   const int64_t k = w.cols(), n_out = w.rows();
   const DType act = matmul_activation_type(w.dtype);
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
   const GemmFn gemm = float_gemm_for(w.dtype);
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
-  // F16 tokens llama.cpp would run alone take ggml_vec_dot_f16's order; the rest the
-  // gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone too).
-  const VecDotFn gemv16 = w.dtype == DType::kF16 ? vec_dot_kernels().f16_gemv : nullptr;
+  // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
+  // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
+  const VecDotFn gemv16 = w.dtype == DType::kF16   ? vec_dot_kernels().f16_gemv
+                          : w.dtype == DType::kF32 ? vec_dot_kernels().f32_gemv
+                                                   : nullptr;
   auto alone = [&](int64_t t) { return gemv16 && (k % 16 != 0 || (single && single[t])); };
   if (n_tok == 0 || n_out == 0) return;
   if (k == 0) {

@@ -28,8 +28,8 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
 // greedy decoding matches it bit for bit: single[t] != 0 marks a token llama.cpp
 // would run in a batch of one (a decode step, or the rows kept for logits after the
 // last layer's attention), which it multiplies with ggml_vec_dot_* instead of
-// tinyBLAS. Only f16 weights differ between the two here (q4_0/q5_0/q8_0 sum in the
-// same order both ways). single == nullptr: every token batched.
+// tinyBLAS. Only f16 and f32 weights differ between the two here (q4_0/q5_0/q8_0
+// sum in the same order both ways). single == nullptr: every token batched.
 void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single);
 
 // The oracle: dequantise each weight row to f32 and take f64 dot products with the

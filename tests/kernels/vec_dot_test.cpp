@@ -178,7 +178,8 @@ TEST(VecDot, ReferenceMatchesDequantisedDot) {
   }
 }
 
-// ggml-order kernels give the same bits on every ISA: f16_gemv (ggml_vec_dot_f16),
+// ggml-order kernels give the same bits on every ISA: f16_gemv / f32_gemv
+// (ggml_vec_dot_f16 / _f32),
 // q8_0 (one 8-lane chain, as ggml_vec_dot_q8_0_q8_0 and tinyBLAS) and q6_K between
 // the AVX2 and AVX-512 tables; f16_gemv against its scalar reference too, on lengths
 // with and without a tail past the last 64-element step.
@@ -197,11 +198,19 @@ TEST(VecDot, GgmlOrderKernelsAreBitEqualAcrossIsas) {
     double exact = 0;
     for (int64_t i = 0; i < k; ++i) exact += double(fp16_to_f32(w[i])) * x[i];
     EXPECT_NEAR(want[0], exact, 2 * gamma(double(k) / 16 + 20) * double(k) * 4) << k;
+    // f32_gemv on the same values (F32 weights, ggml_vec_dot_f32's order).
+    std::vector<float> w32(k);
+    for (int64_t i = 0; i < k; ++i) w32[i] = fp16_to_f32(w[i]);
+    float want32[kMaxDotCols];
+    kVecDotRef.f32_gemv(k, w32.data(), x.data(), k * sizeof(float), kMaxDotCols, want32, 1);
+    EXPECT_NEAR(want32[0], exact, 2 * gamma(double(k) / 16 + 20) * double(k) * 4) << k;
     for (Isa isa : isas())
       for (int n_x = 1; n_x <= kMaxDotCols; ++n_x) {
         float got[kMaxDotCols];
         vec_dot_kernels(isa).f16_gemv(k, w.data(), x.data(), k * sizeof(float), n_x, got, 1);
         for (int t = 0; t < n_x; ++t) EXPECT_EQ(got[t], want[t]) << k << " " << isa_name(isa) << " " << t;
+        vec_dot_kernels(isa).f32_gemv(k, w32.data(), x.data(), k * sizeof(float), n_x, got, 1);
+        for (int t = 0; t < n_x; ++t) EXPECT_EQ(got[t], want32[t]) << k << " f32 " << isa_name(isa) << " " << t;
       }
   }
   if (detected_isa() < Isa::kAvx512) GTEST_SKIP() << "q8_0 comparison needs AVX-512 and AVX2";

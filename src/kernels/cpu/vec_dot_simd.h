@@ -19,6 +19,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/quant_blocks.h"
@@ -354,18 +355,34 @@ void dot_float(int64_t k, const void* vw, const void* x, size_t xs, float* out, 
   }
 }
 
-// F16 weights against F16-rounded F32 activations in ggml_vec_dot_f16's order
-// (kernels/ggml_order.h dot_f16_ggml with gemm = false): four 16-lane FMA chains
-// over 64-element steps, folded 4 -> 1, reduced as _mm512_reduce_add_ps, the tail in
-// double. Bit-equal to the reference on every ISA.
-template <int NX>
-void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
-  const auto* w = static_cast<const uint16_t*>(vw);
+// F16 (W = uint16_t) or F32 weights against F32 activations (F16-rounded for F16) in
+// ggml_vec_dot_f16's / ggml_vec_dot_f32's order (kernels/ggml_order.h dot_ggml with
+// gemm = false): four 16-lane FMA chains over 64-element steps, folded 4 -> 1,
+// reduced as _mm512_reduce_add_ps, then the tail. Bit-equal to the reference.
+template <typename W>
+inline float tail_ggml(float r, const W* w, const float* x, int64_t np, int64_t k) {
+  if constexpr (sizeof(W) == 2) {
+    double s = r;
+    for (int64_t j = np; j < k; ++j) s += double(h2f(w[j]) * x[j]);
+    return float(s);
+  } else {
+    for (int64_t j = np; j < k; ++j) r = std::fma(w[j], x[j], r);
+    return r;
+  }
+}
+
+template <int NX, typename W>
+void dot_gemv_ggml(int64_t k, const void* vw, const void* x, size_t xs, float* out, size_t os) {
+  const auto* w = static_cast<const W*>(vw);
   const float* xr[NX];
   #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) xr[t] = col<float>(x, xs, t);
   const int64_t np = k - k % 64;
 #if defined(__AVX512F__)
+  auto load_w = [&](int64_t i) {
+    if constexpr (sizeof(W) == 2) return _mm512_cvtph_ps(load256(w + i));
+    else return _mm512_loadu_ps(w + i);
+  };
   __m512 acc[NX][4];
   #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t)
@@ -374,7 +391,7 @@ void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* ou
   for (int64_t i = 0; i < np; i += 64) {
     #pragma GCC unroll 4
     for (int a = 0; a < 4; ++a) {
-      const __m512 wv = _mm512_cvtph_ps(load256(w + i + 16 * a));
+      const __m512 wv = load_w(i + 16 * a);
       #pragma GCC unroll 8
       for (int t = 0; t < NX; ++t) acc[t][a] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xr[t] + i + 16 * a), acc[t][a]);
     }
@@ -382,11 +399,13 @@ void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* ou
   #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) {
     const __m512 r = _mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][2]), _mm512_add_ps(acc[t][1], acc[t][3]));
-    double s = _mm512_reduce_add_ps(r);
-    for (int64_t j = np; j < k; ++j) s += double(h2f(w[j]) * xr[t][j]);
-    out[t * os] = float(s);
+    out[t * os] = tail_ggml(_mm512_reduce_add_ps(r), w, xr[t], np, k);
   }
 #else
+  auto load_w = [&](int64_t i) {
+    if constexpr (sizeof(W) == 2) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
+    else return _mm256_loadu_ps(w + i);
+  };
   // acc[t][2a], acc[t][2a + 1]: lanes 0-7 and 8-15 of ggml's accumulator a.
   __m256 acc[NX][8];
   #pragma GCC unroll 8
@@ -396,7 +415,7 @@ void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* ou
   for (int64_t i = 0; i < np; i += 64) {
     #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
-      const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8 * j)));
+      const __m256 wv = load_w(i + 8 * j);
       #pragma GCC unroll 8
       for (int t = 0; t < NX; ++t) acc[t][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xr[t] + i + 8 * j), acc[t][j]);
     }
@@ -405,9 +424,7 @@ void dot_f16_gemv(int64_t k, const void* vw, const void* x, size_t xs, float* ou
   for (int t = 0; t < NX; ++t) {
     const __m256 lo = _mm256_add_ps(_mm256_add_ps(acc[t][0], acc[t][4]), _mm256_add_ps(acc[t][2], acc[t][6]));
     const __m256 hi = _mm256_add_ps(_mm256_add_ps(acc[t][1], acc[t][5]), _mm256_add_ps(acc[t][3], acc[t][7]));
-    double s = hsum(_mm256_add_ps(hi, lo));
-    for (int64_t j = np; j < k; ++j) s += double(h2f(w[j]) * xr[t][j]);
-    out[t * os] = float(s);
+    out[t * os] = tail_ggml(hsum(_mm256_add_ps(hi, lo)), w, xr[t], np, k);
   }
 #endif
 }
@@ -427,7 +444,8 @@ void by_cols(int64_t k, const void* w, const void* x, size_t xs, int n_x, float*
 template <int NX> struct KF32 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, float, float, false>(k, w, x, xs, o, os); } };
 template <int NX> struct KF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, false>(k, w, x, xs, o, os); } };
 template <int NX> struct KBF16 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_float<NX, uint16_t, uint16_t, true>(k, w, x, xs, o, os); } };
-template <int NX> struct KF16G { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_f16_gemv<NX>(k, w, x, xs, o, os); } };
+template <int NX> struct KF16G { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_gemv_ggml<NX, uint16_t>(k, w, x, xs, o, os); } };
+template <int NX> struct KF32G { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_gemv_ggml<NX, float>(k, w, x, xs, o, os); } };
 template <int NX> struct KQ4_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ4_0>(k, w, x, xs, o, os, decode_q4_0); } };
 template <int NX> struct KQ5_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ5_0>(k, w, x, xs, o, os, decode_q5_0); } };
 template <int NX> struct KQ8_0 { static void run(int64_t k, const void* w, const void* x, size_t xs, float* o, size_t os) { dot_signed_q8_0<NX, BlockQ8_0>(k, w, x, xs, o, os, decode_q8_0); } };
@@ -440,7 +458,7 @@ template <int NX> struct KQ6_K { static void run(int64_t k, const void* w, const
 constexpr VecDotKernels make_table() {
   return {by_cols<KF32>,  by_cols<KF16>,  by_cols<KBF16>, by_cols<KQ4_0>, by_cols<KQ4_1>, by_cols<KQ5_0>,
           by_cols<KQ5_1>, by_cols<KQ8_0>, by_cols<KQ4_K>, by_cols<KQ5_K>, by_cols<KQ6_K>,
-          vec_dot_q2_K_q8_K_ref, vec_dot_q3_K_q8_K_ref, by_cols<KF16G>};
+          vec_dot_q2_K_q8_K_ref, vec_dot_q3_K_q8_K_ref, by_cols<KF16G>, by_cols<KF32G>};
 }
 
 }  // namespace qvl::QVL_SIMD_NS

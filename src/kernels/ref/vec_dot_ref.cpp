@@ -38,6 +38,10 @@ float dot_f16_gemv(int64_t k, const void* vw, const void* vx) {
   return kernels::dot_f16_ggml(static_cast<const uint16_t*>(vw), static_cast<const float*>(vx), k, false);
 }
 
+float dot_f32_gemv(int64_t k, const void* vw, const void* vx) {
+  return kernels::dot_ggml(static_cast<const float*>(vw), static_cast<const float*>(vx), k, false);
+}
+
 float dot_bf16(int64_t k, const void* vw, const void* vx) {
   const auto* w = static_cast<const uint16_t*>(vw);
   const auto* x = static_cast<const uint16_t*>(vx);
@@ -233,7 +237,7 @@ void vec_dot_q3_K_q8_K_ref(int64_t k, const void* w, const void* x, size_t xs, i
 const VecDotKernels kVecDotRef = {
     cols<dot_f32>,  cols<dot_f16>,  cols<dot_bf16>, cols<dot_q4_0>, cols<dot_q4_1>, cols<dot_q5_0>,
     cols<dot_q5_1>, cols<dot_q8_0>, cols<dot_q4_K>, cols<dot_q5_K>, cols<dot_q6_K>, cols<dot_q2_K>, cols<dot_q3_K>,
-    cols<dot_f16_gemv>,
+    cols<dot_f16_gemv>, cols<dot_f32_gemv>,
 };
 
 }  // namespace qvl

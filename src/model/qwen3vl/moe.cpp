@@ -26,8 +26,10 @@ void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int
     // Highest probability first; ties go to the lower expert id (stable).
     std::partial_sort(order.begin(), order.begin() + K, order.end(),
                       [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
-    float sum = 0;
-    for (int64_t j = 0; j < K; ++j) sum += p[order[j]];
+    // As llama.cpp: the sum in double (ggml_sum_rows), clamped to F16's smallest normal.
+    double sum_d = 0;
+    for (int64_t j = 0; j < K; ++j) sum_d += double(p[order[j]]);
+    const float sum = std::max(float(sum_d), 6.103515625e-5f);
     for (int64_t j = 0; j < K; ++j) {
       ids[t * K + j] = order[j];
       weights[t * K + j] = cfg.norm_topk_prob ? p[order[j]] / sum : p[order[j]];
@@ -45,12 +47,17 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
   std::vector<float> wts(size_t(n * K));
   moe_route(cfg, router.data(), n, ids.data(), wts.data());
 
-  // Group (token, weight) pairs per expert so each expert's weights are read once.
-  std::vector<std::vector<std::pair<int64_t, float>>> routed(E);
+  // Group (token, rank) pairs per expert so each expert's weights are read once.
+  struct Route {
+    int64_t token, rank;
+  };
+  std::vector<std::vector<Route>> routed(E);
   for (int64_t t = 0; t < n; ++t)
-    for (int64_t j = 0; j < K; ++j) routed[ids[t * K + j]].push_back({t, wts[t * K + j]});
+    for (int64_t j = 0; j < K; ++j) routed[ids[t * K + j]].push_back({t, j});
 
-  std::fill(out, out + n * H, 0.0f);
+  // weighted[t][j]: expert output of token t's rank-j choice times its weight; summed
+  // in rank order afterwards, as llama.cpp adds its expert views.
+  std::vector<float> weighted(size_t(n * K * H));
   std::vector<float> xs, gate, up, y;
   const std::vector<uint8_t> alone(size_t(n), 1);
   for (int64_t e = 0; e < E; ++e) {
@@ -61,15 +68,24 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
     gate.resize(size_t(m * I));
     up.resize(size_t(m * I));
     y.resize(size_t(m * H));
-    for (int64_t i = 0; i < m; ++i) std::memcpy(&xs[i * H], h + r[i].first * H, H * sizeof(float));
+    for (int64_t i = 0; i < m; ++i) std::memcpy(&xs[i * H], h + r[i].token * H, H * sizeof(float));
     linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool, alone.data());
     linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool, alone.data());
     op_silu_mul(gate.data(), I, up.data(), I, gate.data(), I, m, I, pool);
     linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool, alone.data());
     for (int64_t i = 0; i < m; ++i) {
-      float* o = out + r[i].first * H;
-      const float w = r[i].second;
-      for (int64_t j = 0; j < H; ++j) o[j] += w * y[i * H + j];
+      const int64_t slot = r[i].token * K + r[i].rank;
+      const float w = wts[size_t(slot)];
+      float* o = &weighted[size_t(slot * H)];
+      for (int64_t j = 0; j < H; ++j) o[j] = y[i * H + j] * w;
+    }
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    float* o = out + t * H;
+    std::memcpy(o, &weighted[size_t(t * K * H)], H * sizeof(float));
+    for (int64_t j = 1; j < K; ++j) {
+      const float* e = &weighted[size_t((t * K + j) * H)];
+      for (int64_t c = 0; c < H; ++c) o[c] += e[c];
     }
   }
 }
