@@ -13,4 +13,11 @@ void vision_attention_ref(const float* q, const float* k, const float* v, int64_
                           int64_t q_end, int64_t n_kv, int head_dim, float scale, float* out, int64_t out_stride,
                           float* scratch);
 
+// One attention row in place: x = softmax(scale · x) over n finite scores, F32 with a
+// float sum. The AVX2 path's vector exp is within ~1 ulp of expf (ref uses std::exp):
+// outputs agree within 1e-6 relative. Not llama.cpp's order (softmax.h is that).
+void vision_softmax_ref(float* x, int64_t n, float scale);
+void vision_softmax_avx2(float* x, int64_t n, float scale);
+void vision_softmax(float* x, int64_t n, float scale);  // AVX2 when active_isa() allows
+
 }  // namespace qvl::kernels

@@ -1,10 +1,12 @@
 // Vision kernel references on odd shapes against formulas evaluated in double
-// here (layernorm, GELU tanh/erf, 2-D rotary, bidirectional attention).
+// here (layernorm, GELU tanh/erf, 2-D rotary, bidirectional attention), and the
+// AVX2 GELU / attention softmax against their references.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "base/cpu_features.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
 #include "kernels/vision_attention.h"
@@ -104,6 +106,36 @@ TEST(VisionKernels, AttentionOddShape) {
       for (int64_t j = 0; j < n; ++j) want += s[j] / sum * qkv[j * stride + 24 + e];
       EXPECT_NEAR(out[i * 16 + e], want, 1e-5 * (1 + std::fabs(want)));
     }
+  }
+}
+
+TEST(VisionKernels, Avx2GeluMatchesReference) {
+  if (detected_isa() < Isa::kAvx2) GTEST_SKIP() << "no AVX2";
+  auto x = randv(1003, 7, 4.0f);  // odd length: vector body and scalar tail
+  for (float v : {-200.0f, -60.0f, -9.5f, -1e-3f, 0.0f, 1e-3f, 9.5f, 60.0f, 200.0f}) x.push_back(v);
+  std::vector<float> got(x.size()), want(x.size());
+  gelu_tanh_avx2(x.data(), got.data(), static_cast<int64_t>(x.size()));
+  gelu_tanh_ref(x.data(), want.data(), static_cast<int64_t>(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    // Same function; the reference's 1 + tanh cancels for x << 0, so allow 1e-6 of |x| there.
+    ASSERT_NEAR(got[i], want[i], 2e-6 * std::fabs(want[i]) + 1e-6 * (x[i] < 0 ? std::fabs(x[i]) : 0) + 1e-30)
+        << x[i];
+  }
+}
+
+TEST(VisionKernels, Avx2SoftmaxMatchesReference) {
+  if (detected_isa() < Isa::kAvx2) GTEST_SKIP() << "no AVX2";
+  for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{64}, int64_t{785}}) {
+    auto x = randv(static_cast<size_t>(n), 11 + static_cast<int>(n), 30.0f);  // wide spread: many exps underflow
+    auto y = x;
+    vision_softmax_avx2(x.data(), n, 0.125f);
+    vision_softmax_ref(y.data(), n, 0.125f);
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(x[i], y[i], 1e-6 * y[i] + 1e-30) << n << " " << i;
+      sum += x[i];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5);
   }
 }
 

@@ -31,4 +31,13 @@ void vision_attention_ref(const float* q, const float* k, const float* v, int64_
   }
 }
 
+void vision_softmax_ref(float* x, int64_t n, float scale) {
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) mx = std::fmax(mx, x[j] * scale);
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j) sum += (x[j] = std::exp(x[j] * scale - mx));
+  const float inv = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j) x[j] *= inv;
+}
+
 }  // namespace qvl::kernels

@@ -9,6 +9,7 @@
 #include "base/thread_pool.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
+#include "kernels/vision_attention.h"
 #include "kernels/vision_rope.h"
 #include "model/vision/vision_internal.h"
 #include "runtime/matmul.h"
@@ -37,7 +38,7 @@ void layer_norm(const float* x, const std::vector<float>& w, const std::vector<f
 
 void gelu(float* x, int64_t n, bool tanh_form, ThreadPool& pool) {
   pool.parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
-    if (tanh_form) kernels::gelu_tanh_ref(x + i0, x + i0, i1 - i0);
+    if (tanh_form) kernels::gelu_tanh(x + i0, x + i0, i1 - i0);
     else kernels::gelu_erf_ref(x + i0, x + i0, i1 - i0);
   });
 }
@@ -135,12 +136,7 @@ void vision_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int
         pool.parallel_for(m, 4, [&](int64_t r0, int64_t r1) {
           for (int64_t r = r0; r < r1; ++r) {
             float* row = &sc[static_cast<size_t>(r * per_frame)];
-            float mx = -INFINITY;
-            for (int64_t j = 0; j < per_frame; ++j) mx = std::max(mx, row[j] * scale);
-            float sum = 0.0f;
-            for (int64_t j = 0; j < per_frame; ++j) sum += (row[j] = std::exp(row[j] * scale - mx));
-            const float inv = 1.0f / sum;
-            for (int64_t j = 0; j < per_frame; ++j) row[j] *= inv;
+            kernels::vision_softmax(row, per_frame, scale);
           }
         });
         matmul(tv, sc.data(), m, oc.data(), pool);  // probabilities · V -> [m, dv]
