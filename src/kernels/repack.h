@@ -65,8 +65,12 @@ using RepackMatmulFn = void (*)(int64_t k, const void* w, int64_t n_rows, const 
                                 int n_x, float* out, size_t out_stride, RepackOrder order);
 constexpr int kRepackMaxCols = 4;
 
+using RepackQuantizeFn = void (*)(const float* x, void* y, int64_t k);
+
+// The matmuls and, byte-identical on every ISA, the three activation quantisers.
 struct RepackKernels {
   RepackMatmulFn q4_0, q4_K;
+  RepackQuantizeFn q8_0_sums, q8_K, q8_K_x4;  // quantize_row_q8_0_sums, _q8_K, _q8_K_x4
 };
 
 const RepackKernels& repack_kernels(Isa isa);

@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "base/error.h"
-#include "kernels/ref/quant_ref.h"
 #include "kernels/repack.h"
 
 namespace qvl {
@@ -102,22 +101,18 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
   gemm_tokens(n_tok, single, w.packed_gemv_only || q4_0, gemm_buf);
   const uint8_t* gemm = gemm_buf.data();
 
+  const RepackKernels& kern = repack_kernels();
   thread_local std::vector<uint8_t> scratch;
   if (scratch.size() < xs * n_tok) scratch.resize(xs * n_tok);
   uint8_t* xq = scratch.data();
   const int64_t grain = std::max<int64_t>(1, 65536 / k);
   pool.parallel_for(n_tok, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      if (q4_0)
-        quantize_row_q8_0_sums(x + t * k, xq + t * xs, k);
-      else if (gemm[t])
-        quantize_row_q8_K_x4(x + t * k, xq + t * xs, k);
-      else
-        quantize_row_q8_K(x + t * k, xq + t * xs, k);
+      const RepackQuantizeFn quant = q4_0 ? kern.q8_0_sums : gemm[t] ? kern.q8_K_x4 : kern.q8_K;
+      quant(x + t * k, xq + t * xs, k);
     }
   });
 
-  const RepackKernels& kern = repack_kernels();
   const RepackMatmulFn fn = q4_0 ? kern.q4_0 : kern.q4_K;
   const size_t group_bytes = repacked_bytes(w.dtype, kRepackRows, k);
   const auto* packed = static_cast<const uint8_t*>(w.packed);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "base/fp16.h"
@@ -237,6 +238,27 @@ TEST(Repack, Q8KX4MatchesItsDefinition) {
       quantize_row_q8_K(x.data(), row, 2 * kQK_K);
       EXPECT_GT(row[0].d, 0.0f);  // first-wins: -1000 comes first
       EXPECT_LT(got[0].d, 0.0f);  // positive max present
+    }
+  }
+}
+
+TEST(Repack, QuantisersAreByteIdenticalOnEveryIsa) {
+  const int64_t k = 3 * kQK_K;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (detected_isa() < isa) continue;
+    const RepackKernels& kern = repack_kernels(isa);
+    for (uint32_t seed = 0; seed < 30; ++seed) {
+      auto x = random_floats(k, 300 + seed, 0.1f + seed);
+      if (seed % 3 == 1) { x[40] = -500.0f; x[41] = 500.0f; }  // tie on max |x|, negative first
+      if (seed % 3 == 2) std::fill(x.begin() + kQK_K, x.begin() + 2 * kQK_K, 0.0f);  // an all-zero block
+      for (auto [fn, ref, bytes] : {std::tuple{kern.q8_0_sums, kRepackRef.q8_0_sums, repack_act_bytes_q8_0(k)},
+                                    std::tuple{kern.q8_K, kRepackRef.q8_K, 3 * sizeof(BlockQ8_K)},
+                                    std::tuple{kern.q8_K_x4, kRepackRef.q8_K_x4, 3 * sizeof(BlockQ8_K)}}) {
+        std::vector<uint8_t> a(bytes, 0xAB), b(bytes, 0xAB);
+        fn(x.data(), a.data(), k);
+        ref(x.data(), b.data(), k);
+        ASSERT_EQ(a, b) << isa_name(isa) << " seed " << seed;
+      }
     }
   }
 }

@@ -17,6 +17,7 @@
 
 #include <cstring>
 
+#include "kernels/ref/quant_ref.h"
 #include "kernels/repack.h"
 
 namespace qvl::QVL_SIMD_NS {
@@ -260,7 +261,12 @@ inline void q4_K(int64_t k, const void* w, int64_t n_rows, const void* x, size_t
 
 }  // namespace repack_simd
 
-constexpr RepackKernels make_repack_table() { return {repack_simd::q4_0, repack_simd::q4_K}; }
+// The quantisers default to the scalar ones; the AVX-512 file passes its own.
+constexpr RepackKernels make_repack_table(RepackQuantizeFn q8_0_sums = quantize_row_q8_0_sums,
+                                          RepackQuantizeFn q8_K = quantize_row_q8_K,
+                                          RepackQuantizeFn q8_K_x4 = quantize_row_q8_K_x4) {
+  return {repack_simd::q4_0, repack_simd::q4_K, q8_0_sums, q8_K, q8_K_x4};
+}
 
 }  // namespace qvl::QVL_SIMD_NS
 

@@ -161,6 +161,7 @@ void ref_q4_K(int64_t k, const void* vw, int64_t n_rows, const void* x, size_t x
 
 }  // namespace
 
-constinit const RepackKernels kRepackRef = {ref_q4_0, ref_q4_K};
+constinit const RepackKernels kRepackRef = {ref_q4_0, ref_q4_K, quantize_row_q8_0_sums, quantize_row_q8_K,
+                                              quantize_row_q8_K_x4};
 
 }  // namespace qvl
