@@ -40,43 +40,42 @@ TEST(AttentionTest, Avx2MatchesReference) {
   std::mt19937 rng(5);
   std::normal_distribution<float> nd(0.f, 1.f);
   for (int d : {16, 64, 80, 128}) {
-    for (int64_t n_kv : {1, 31, 32, 33, 100}) {
-     for (bool single : {false, true}) {
-      const int n_head_kv = 2, n_group = 3;
-      Cache c = make_cache(5, n_head_kv, d, n_kv, rng);
-      c.view.single = single;
-      std::vector<float> q(n_group * d), a(n_group * d), b(n_group * d);
-      for (auto& x : q) x = 2.f * nd(rng);
-      std::vector<float> scratch(attention_scratch_floats(n_group, d, n_kv));
-      const float scale = 1.f / std::sqrt(float(d));
-      for (int h = 0; h < n_head_kv; ++h) {
-        attention_ref(q.data(), n_group, h, c.view, scale, a.data(), scratch.data());
-        attention_avx2(q.data(), n_group, h, c.view, scale, b.data(), scratch.data());
-        for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << d << " " << n_kv << " " << single;
-        // Against double precision with exact q and p: F16 rounding of q (2^-11
-        // relative, through scores of size ~|q|·sqrt(d)·scale) and of p (2^-11 per
-        // probability) bound the output error of these unit-scale V rows by ~2e-3.
-        for (int g = 0; g < n_group; ++g) {
-          std::vector<double> sc(n_kv);
-          double mx = -1e300, sum = 0;
-          for (int64_t t = 0; t < n_kv; ++t) {
-            const uint16_t* k = c.k.data() + ((c.table[t / 32] * n_head_kv + h) * 32 + t % 32) * int64_t(d);
-            double s = 0;
-            for (int i = 0; i < d; ++i) s += double(q[g * d + i]) * fp16_to_f32(k[i]);
-            sc[t] = s * scale;
-            mx = std::max(mx, sc[t]);
-          }
-          for (auto& s : sc) sum += (s = std::exp(s - mx));
-          for (int i = 0; i < d; ++i) {
-            double o = 0;
-            for (int64_t t = 0; t < n_kv; ++t)
-              o += sc[t] / sum * fp16_to_f32(c.v[((c.table[t / 32] * n_head_kv + h) * 32 + t % 32) * int64_t(d) + i]);
-            ASSERT_NEAR(a[g * d + i], o, 2e-3) << d << " " << n_kv;
+    for (int64_t n_kv : {1, 31, 32, 33, 100})
+      for (bool single : {false, true}) {
+        const int n_head_kv = 2, n_group = 3;
+        Cache c = make_cache(5, n_head_kv, d, n_kv, rng);
+        c.view.single = single;
+        std::vector<float> q(n_group * d), a(n_group * d), b(n_group * d);
+        for (auto& x : q) x = 2.f * nd(rng);
+        std::vector<float> scratch(attention_scratch_floats(n_group, d, n_kv));
+        const float scale = 1.f / std::sqrt(float(d));
+        for (int h = 0; h < n_head_kv; ++h) {
+          attention_ref(q.data(), n_group, h, c.view, scale, a.data(), scratch.data());
+          attention_avx2(q.data(), n_group, h, c.view, scale, b.data(), scratch.data());
+          for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << d << " " << n_kv << " " << single;
+          // Against double precision with exact q and p: F16 rounding of q (2^-11
+          // relative, through scores of size ~|q|·sqrt(d)·scale) and of p (2^-11 per
+          // probability) bound the output error of these unit-scale V rows by ~2e-3.
+          for (int g = 0; g < n_group; ++g) {
+            std::vector<double> sc(n_kv);
+            double mx = -1e300, sum = 0;
+            for (int64_t t = 0; t < n_kv; ++t) {
+              const uint16_t* k = c.k.data() + ((c.table[t / 32] * n_head_kv + h) * 32 + t % 32) * int64_t(d);
+              double s = 0;
+              for (int i = 0; i < d; ++i) s += double(q[g * d + i]) * fp16_to_f32(k[i]);
+              sc[t] = s * scale;
+              mx = std::max(mx, sc[t]);
+            }
+            for (auto& s : sc) sum += (s = std::exp(s - mx));
+            for (int i = 0; i < d; ++i) {
+              double o = 0;
+              for (int64_t t = 0; t < n_kv; ++t)
+                o += sc[t] / sum * fp16_to_f32(c.v[((c.table[t / 32] * n_head_kv + h) * 32 + t % 32) * int64_t(d) + i]);
+              ASSERT_NEAR(a[g * d + i], o, 2e-3) << d << " " << n_kv;
+            }
           }
         }
       }
-     }
-    }
   }
 }
 

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "base/fp16.h"
 #include "kernels/attention.h"
@@ -82,7 +81,6 @@ void attention_avx2(const float* q, int n_group, int kv_head, const PagedKv& kv,
       for (int t = 0; t < n; ++t) scores[t0 + t] = dot_qk(kb + int64_t(t) * d, q16, d, !kv.single) * scale;
     }
     attention_softmax_f16(scores, kv.n_kv);
-    std::memset(acc, 0, sizeof(float) * size_t(used) * size_t(d));
     for (int64_t t0 = 0; t0 < kv.n_kv; t0 += bt) {  // pass 2: probability-weighted V rows
       const int n = int(std::min<int64_t>(bt, kv.n_kv - t0));
       const uint16_t* vb = kv.v + (kv.block_table[t0 / bt] * kv.n_head_kv + kv_head) * int64_t(bt) * d;
@@ -90,8 +88,12 @@ void attention_avx2(const float* q, int n_group, int kv_head, const PagedKv& kv,
         const __m256 vp = _mm256_set1_ps(scores[t0 + t]);
         const uint16_t* v = vb + int64_t(t) * d;
         float* a = acc + ((t0 + t) % lanes) * d;
-        for (int i = 0; i < d; i += 8)
-          _mm256_storeu_ps(a + i, _mm256_fmadd_ps(load_f16(v + i), vp, _mm256_loadu_ps(a + i)));
+        if (t0 + t < lanes) {  // a row's first term: fma(v, p, 0) is the rounded product
+          for (int i = 0; i < d; i += 8) _mm256_storeu_ps(a + i, _mm256_mul_ps(load_f16(v + i), vp));
+        } else {
+          for (int i = 0; i < d; i += 8)
+            _mm256_storeu_ps(a + i, _mm256_fmadd_ps(load_f16(v + i), vp, _mm256_loadu_ps(a + i)));
+        }
       }
     }
     // ggml_vec_dot_f16's 4 -> 1 accumulators (single), then _mm512_reduce_add_ps.
