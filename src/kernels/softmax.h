@@ -12,6 +12,10 @@ namespace qvl::kernels {
 // multiple of 256, so no element takes the libm tail) and libm expf on the rest;
 // returns Σ in double, one term per group (its lanes summed as _mm512_reduce_add_ps)
 // plus one per tail element.
+// softmax_exp_sum picks the AVX2 body when active_isa() allows; the two give the
+// same bits (exp_ggml_avx2 is expf_ggml lane by lane).
+double softmax_exp_sum_ref(float* x, int64_t n, float mx, bool all_vector);
+double softmax_exp_sum_avx2(float* x, int64_t n, float mx, bool all_vector);
 double softmax_exp_sum(float* x, int64_t n, float mx, bool all_vector);
 
 // x: [n] in place, n >= 1, finite values: softmax_exp_sum, then x · float(1 / Σ).

@@ -26,6 +26,26 @@ TEST(SoftmaxTest, Avx2MatchesReference) {
   }
 }
 
+// The exp-and-sum core, both modes (attention rows: every group vector, the last
+// one zero-padded; other rows: libm tail), on lengths around the 16-lane groups.
+TEST(SoftmaxTest, ExpSumAvx2MatchesReference) {
+  if (detected_isa() < Isa::kAvx2) GTEST_SKIP() << "no AVX2";
+  std::mt19937 rng(6);
+  std::normal_distribution<float> nd(0.f, 5.f);
+  for (int64_t n : {1, 15, 16, 17, 33, 200}) {
+    for (bool all_vector : {false, true}) {
+      std::vector<float> a(n);
+      for (auto& v : a) v = nd(rng);
+      std::vector<float> b = a;
+      const float mx = *std::max_element(a.begin(), a.end());
+      const double sa = softmax_exp_sum_ref(a.data(), n, mx, all_vector);
+      const double sb = softmax_exp_sum_avx2(b.data(), n, mx, all_vector);
+      EXPECT_EQ(sa, sb) << n << " " << all_vector;
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(a[i], b[i]) << n << " " << i;
+    }
+  }
+}
+
 TEST(SoftmaxTest, ReferenceMatchesDoubleFormula) {
   std::mt19937 rng(5);
   std::normal_distribution<float> nd(0.f, 5.f);

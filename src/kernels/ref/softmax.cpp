@@ -7,7 +7,7 @@
 
 namespace qvl::kernels {
 
-double softmax_exp_sum(float* x, int64_t n, float mx, bool all_vector) {
+double softmax_exp_sum_ref(float* x, int64_t n, float mx, bool all_vector) {
   const int64_t nv = all_vector ? n : ggml_vec_span(n);
   double sum = 0;
   int64_t i = 0;
@@ -26,7 +26,7 @@ double softmax_exp_sum(float* x, int64_t n, float mx, bool all_vector) {
 void softmax_ref(float* x, int64_t n) {
   float mx = x[0];
   for (int64_t i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
-  const float inv = float(1.0 / softmax_exp_sum(x, n, mx, false));
+  const float inv = float(1.0 / softmax_exp_sum_ref(x, n, mx, false));
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
