@@ -103,6 +103,16 @@ struct V16 {
 };
 #endif
 
+// One-token calls stream weights from memory: ask for blocks a little ahead
+// (past the end of a row group is harmless: prefetches do not fault).
+template <class B>
+inline void prefetch_blocks(const B* a, const B* b, int groups) {
+  for (size_t o = 0; o < sizeof(B); o += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(a) + o, _MM_HINT_T0);
+    if (groups == 2) _mm_prefetch(reinterpret_cast<const char*>(b) + o, _MM_HINT_T0);
+  }
+}
+
 // Rows of groups a (and b for V16) x NX activation rows, all of k.
 template <class V, int NX>
 void q4_0_tile(int64_t nb, const PackedQ4_0x8* a, const PackedQ4_0x8* b, const uint8_t* x, size_t xs, float* out,
@@ -118,23 +128,26 @@ void q4_0_tile(int64_t nb, const PackedQ4_0x8* a, const PackedQ4_0x8* b, const u
   #pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t] = V::fzero();
   for (int64_t i = 0; i < nb; ++i) {
-    typename V::I dot[NX];
+    if (NX == 1) prefetch_blocks(a + i + 8, b + i + 8, V::kGroups);
+    // Two integer accumulators per token (low / high nibbles) halve the dependency
+    // chain of the one-token case; integer sums, so the split changes no result.
+    typename V::I dl[NX], dh[NX];
     #pragma GCC unroll 4
-    for (int t = 0; t < NX; ++t) dot[t] = V::zero();
+    for (int t = 0; t < NX; ++t) dl[t] = dh[t] = V::zero();
     #pragma GCC unroll 4
     for (int q = 0; q < 4; ++q) {
       const typename V::I raw = V::load(a[i].qs + 32 * q, b[i].qs + 32 * q);
       const typename V::I l = V::lo(raw), h = V::hi(raw);
       #pragma GCC unroll 4
       for (int t = 0; t < NX; ++t) {
-        dot[t] = V::dot(dot[t], l, word(xb[t][i].qs + 4 * q));
-        dot[t] = V::dot(dot[t], h, word(xb[t][i].qs + 16 + 4 * q));
+        dl[t] = V::dot(dl[t], l, word(xb[t][i].qs + 4 * q));
+        dh[t] = V::dot(dh[t], h, word(xb[t][i].qs + 16 + 4 * q));
       }
     }
     const typename V::F dw = V::halves(a[i].d, b[i].d);
     #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) {
-      const typename V::I is = V::sub(dot[t], V::set1(8 * xsum[t][i]));
+      const typename V::I is = V::sub(V::add(dl[t], dh[t]), V::set1(8 * xsum[t][i]));
       acc[t] = V::fma(V::cvt(is), V::fmul(dw, V::fset1(_cvtsh_ss(xb[t][i].d))), acc[t]);
     }
   }
@@ -152,6 +165,7 @@ void q4_K_tile(int64_t nb, const PackedQ4_Kx8* a, const PackedQ4_Kx8* b, const u
   #pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t] = accm[t] = V::fzero();
   for (int64_t i = 0; i < nb; ++i) {
+    if (NX == 1) prefetch_blocks(a + i + 2, b + i + 2, V::kGroups);
     const PackedQ4_Kx8& pa = a[i];
     const PackedQ4_Kx8& pb = b[i];
     const typename V::F dw = V::halves(pa.d, pb.d), dm = V::halves(pa.dmin, pb.dmin);
