@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/thread_pool.h"
 #include "engine/engine.h"
+#include "kernels/ggml_scalar.h"
 #include "input/chat_template/chat_template.h"
 #include "model/model.h"
 #include "input/image/video.h"
@@ -44,6 +45,9 @@ const char* kRunUsage = R"(usage: qvl run --model PATH (--prompt TEXT | --prompt
                         in the prompt takes the next image (--chat adds one placeholder per image)
   --image-min-pixels N --image-max-pixels N  resize budget (default 65536..16777216, HF's)
   --vision-compat hf|llama  llama: llama.cpp mtmd's budget and numerics, for parity runs
+                        (implies --numerics ggml-scalar)
+  --numerics default|ggml-scalar  text decoder arithmetic: default mirrors ggml's AVX-512 build
+                        (node-llama-cpp); ggml-scalar its baseline x86-64 build (llama.node), slow
   --video-frames F1,F2,...  (repeatable) one video as its frames; <|vision_start|><|video_pad|><|vision_end|>
   --video-fps F         frame rate of that list (default 2); frames are sampled at 2 fps as HF does
   --video FILE          (repeatable) one video file (MP4, MKV, WebM, AVI, ...), decoded with FFmpeg and
@@ -372,13 +376,18 @@ int cmd_run(const std::vector<std::string>& argv) {
                {"model", "prompt", "prompt-file", "prompts-jsonl", "n", "temperature", "top-k", "top-p", "min-p",
                 "repeat-penalty", "repeat-last-n", "presence-penalty", "frequency-penalty", "seed", "stop", "threads",
                 "logprobs", "ctx", "batch", "mmproj", "image", "image-min-pixels", "image-max-pixels", "vision-compat", "video-frames", "video-fps",
-                "video"},
+                "video", "numerics"},
                {"chat", "ids", "ignore-eos", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kRunUsage);
     return 0;
   }
   QVL_CHECK(a.positional().empty(), "unexpected argument '", a.positional().front(), "' (see qvl run --help)");
+  // --vision-compat llama mirrors llama.node's whole build, text decoder included.
+  const std::string numerics = a.get("numerics", a.get("vision-compat", "hf") == "llama" ? "ggml-scalar" : "default");
+  QVL_CHECK(numerics == "default" || numerics == "ggml-scalar", "--numerics expects default or ggml-scalar, got '",
+            numerics, "'");
+  kernels::set_ggml_scalar_numerics(numerics == "ggml-scalar");
   return a.has("prompts-jsonl") ? run_jsonl(a) : run_single(a);
 }
 

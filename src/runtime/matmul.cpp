@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/fp16.h"
 #include "kernels/gemm.h"
+#include "kernels/ggml_scalar.h"
 #include "kernels/vec_dot.h"
 #include "runtime/quantize.h"
 #include "runtime/repack.h"
@@ -104,10 +105,14 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
   // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
   // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
-  const VecDotFn gemv16 = w.dtype == DType::kF16   ? vec_dot_kernels().f16_gemv
+  // The ggml scalar-build profile (kernels/ggml_scalar.h) has no tinyBLAS: every F16
+  // token takes its scalar vec_dot_f16.
+  const bool scalar16 = w.dtype == DType::kF16 && kernels::ggml_scalar_numerics();
+  const VecDotFn gemv16 = scalar16                 ? &kernels::vec_dot_f16_ggml_scalar
+                          : w.dtype == DType::kF16 ? vec_dot_kernels().f16_gemv
                           : w.dtype == DType::kF32 ? vec_dot_kernels().f32_gemv
                                                    : nullptr;
-  auto alone = [&](int64_t t) { return gemv16 && (k % 16 != 0 || (single && single[t])); };
+  auto alone = [&](int64_t t) { return gemv16 && (scalar16 || k % 16 != 0 || (single && single[t])); };
   if (n_tok == 0 || n_out == 0) return;
   if (k == 0) {
     std::fill(y, y + n_tok * n_out, 0.0f);

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/fp16.h"
 #include "base/thread_pool.h"
+#include "kernels/ggml_scalar.h"
 #include "model/kv_cache_impl.h"
 #include "model/qwen3vl/linear.h"
 #include "model/qwen3vl/tensor_dump.h"
@@ -23,6 +24,35 @@ namespace {
 // Names follow llama.cpp's graph callbacks so dumps line up (tensor_dump.h).
 void dump(const char* name, int layer, const std::vector<float>& v, int64_t rows, int64_t cols) {
   if (tensor_dump_enabled()) tensor_dump(name, layer, v.data(), rows, cols);
+}
+
+// The ggml scalar-build profile's RoPE, attention and SwiGLU (kernels/ggml_scalar.h);
+// the default profile goes through runtime/ops.h instead.
+void rope_ggml_scalar(float* q, int nh, float* k, int nkv, const std::vector<std::array<int32_t, 3>>& pos,
+                      const kernels::RopeParams& p, ThreadPool& pool) {
+  const int d = p.head_dim;
+  pool.parallel_for(int64_t(pos.size()), 4, [&](int64_t b, int64_t e) {
+    std::vector<float> cs(static_cast<size_t>(d));
+    for (int64_t i = b; i < e; ++i) {
+      kernels::rope_cos_sin(p, pos[size_t(i)], cs.data(), cs.data() + d / 2);
+      kernels::rope_apply_ggml_scalar(q + i * nh * d, nh, d, cs.data(), cs.data() + d / 2);
+      kernels::rope_apply_ggml_scalar(k + i * nkv * d, nkv, d, cs.data(), cs.data() + d / 2);
+    }
+  });
+}
+
+void attention_ggml_scalar(const float* q, const std::vector<kernels::PagedKv>& kv, int nh, float scale, float* out,
+                           ThreadPool& pool) {
+  const int nkv = kv[0].n_head_kv, d = kv[0].head_dim, group = nh / nkv;
+  pool.parallel_for(int64_t(kv.size()) * nkv, 1, [&](int64_t b, int64_t e) {
+    std::vector<float> scratch(size_t(2 * d));
+    for (int64_t w = b; w < e; ++w) {
+      const int64_t i = w / nkv;
+      const int h = int(w % nkv);
+      const int64_t off = (i * nh + int64_t(h) * group) * d;
+      kernels::attention_ggml_scalar(q + off, group, h, kv[size_t(i)], scale, out + off, scratch.data());
+    }
+  });
 }
 
 }  // namespace
@@ -177,7 +207,9 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   rp.theta = cfg_.rope_theta;
   rp.mrope_section = {cfg_.mrope_section[0], cfg_.mrope_section[1], cfg_.mrope_section[2]};
   rp.interleaved = cfg_.mrope_interleaved;
-  op_rope(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
+  const bool scalar = kernels::ggml_scalar_numerics();
+  if (scalar) rope_ggml_scalar(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
+  else op_rope(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
   dump("Qcur_rope", l, q_, n, nh * d);
   dump("Kcur_rope", l, k_, n, nkv * d);
 
@@ -202,7 +234,8 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
     views[i] = kernels::PagedKv{m.k[l].data(), m.v[l].data(), s.blocks.data(), int64_t(b.kv_pos[i]) + 1,
                                 KvCache::kBlockTokens, nkv, int(d), single[i] != 0};
   }
-  op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  if (scalar) attention_ggml_scalar(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  else op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   dump("kqv_out", l, att_, n, nh * d);
   linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single);
   dump("attn_out", l, tmp_, n, H);
@@ -225,7 +258,10 @@ void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool, const uint8_t
     linear(lw.ffn_up, h_.data(), n, up_.data(), pool, single);
     dump("ffn_gate", l, gate_, n, I);
     dump("ffn_up", l, up_, n, I);
-    op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
+    if (kernels::ggml_scalar_numerics())
+      for (int64_t i = 0; i < n; ++i) kernels::silu_mul_ggml_scalar(&gate_[i * I], &up_[i * I], &gate_[i * I], I);
+    else
+      op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
     dump("ffn_swiglu", l, gate_, n, I);
     linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool, single);
   }

@@ -1,0 +1,47 @@
+// The "ggml scalar build" numerics profile (kernels layer): the text decoder's ops as
+// ggml's CPU backend computes them when built for baseline x86-64 (SSE2 only, no
+// AVX/FMA/F16C), which is what @fugood/llama.node ships. Parity runs only
+// (`qvl run --numerics ggml-scalar`, implied by `--vision-compat llama`); the default
+// profile mirrors the AVX-512 build (docs/decisions/0003) and does not read this.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/attention.h"
+
+namespace qvl::kernels {
+
+// Process-wide choice, set once before any forward pass (it is read per op).
+void set_ggml_scalar_numerics(bool on);
+bool ggml_scalar_numerics();
+
+// ggml_v_expf's SSE2 form without FMA (each MADD a rounded multiply then an add),
+// one lane: lanes are independent, so a 4-lane group gives these values lane by lane.
+float expf_ggml_sse2(float x);
+
+// ggml_vec_swiglu_f32, SSE2 branch: groups of 4 take x / (1 + expf_ggml_sse2(0 - x))
+// then · up; the n % 4 tail ggml_silu_f32 (libm expf). out may equal gate or up.
+void silu_mul_ggml_scalar(const float* gate, const float* up, float* out, int64_t n);
+
+// ggml's rotate_pairs without FMA contraction: lo = a·cos − b·sin, hi = a·sin + b·cos,
+// every product rounded to F32 first. x: [n_head, d] of one token, in place.
+void rope_apply_ggml_scalar(float* x, int n_head, int head_dim, const float* cos, const float* sin);
+
+// ggml_vec_dot_f16 without GGML_SIMD: F32 products of the F16 values (exact), summed
+// in double in index order, rounded to F32. x holds F16-rounded F32 values.
+float dot_f16_ggml_scalar(const uint16_t* w, const float* x, int64_t n);
+// The same as a VecDotFn (kernels/vec_dot.h) for F16 weight rows; every token alone.
+void vec_dot_f16_ggml_scalar(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out,
+                             size_t out_stride);
+
+// ggml_compute_forward_flash_attn_ext_f16_one_chunk with F16 K/V, for the n_group
+// query heads of kv_head: q rounded to F16; scores dot_f16_ggml_scalar · scale over
+// positions [0, n_kv) in order; online softmax with libm expf; the V accumulator
+// kept in F16 (each scale and multiply-add rounded back to F16); out = acc · (1/S).
+// llama.cpp takes this path when the micro-batch has fewer than 64 query tokens
+// (GGML_FA_TILE_Q); its tiled path for longer ones is not mirrored here.
+// scratch: attention_scratch_floats() floats (uses 2·d).
+void attention_ggml_scalar(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale, float* out,
+                           float* scratch);
+
+}  // namespace qvl::kernels
