@@ -80,6 +80,39 @@ void vec_dot_f16_ggml_scalar(int64_t k, const void* w, const void* x, size_t x_s
     out[size_t(t) * out_stride] = dot_f16_ggml_scalar(wr, reinterpret_cast<const float*>(xb + t * x_stride), k);
 }
 
+void vec_dot_f32_ggml_scalar(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out,
+                             size_t out_stride) {
+  const auto* wr = static_cast<const float*>(w);
+  const auto* xb = static_cast<const uint8_t*>(x);
+  for (int t = 0; t < n_x; ++t) {
+    const auto* xr = reinterpret_cast<const float*>(xb + t * x_stride);
+    double s = 0.0;
+    for (int64_t i = 0; i < k; ++i) s += static_cast<double>(wr[i] * xr[i]);
+    out[size_t(t) * out_stride] = static_cast<float>(s);
+  }
+}
+
+double softmax_exp_sum_ggml_scalar(float* x, int64_t n, float mx) {
+  double sum = 0.0;
+  int64_t i = 0;
+  for (; i + 3 < n; i += 4) {
+    for (int64_t l = i; l < i + 4; ++l) x[l] = expf_ggml_sse2(x[l] - mx);
+    sum += static_cast<double>((x[i] + x[i + 1]) + (x[i + 2] + x[i + 3]));
+  }
+  for (; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    sum += static_cast<double>(x[i]);
+  }
+  return sum;
+}
+
+void softmax_ggml_scalar(float* x, int64_t n) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  const float inv = static_cast<float>(1.0 / softmax_exp_sum_ggml_scalar(x, n, mx));
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
 void attention_ggml_scalar(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale, float* out,
                            float* scratch) {
   const int d = kv.head_dim;
@@ -107,6 +140,50 @@ void attention_ggml_scalar(const float* q, int n_group, int kv_head, const Paged
     const float inv = s_sum == 0.0f ? 0.0f : 1.0f / s_sum;
     float* o = out + int64_t(g) * d;
     for (int e = 0; e < d; ++e) o[e] = fp16_to_f32(acc[e]) * inv;
+  }
+}
+
+void attention_ggml_scalar_tiled(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale,
+                                 float* out, float* scratch) {
+  constexpr int64_t kTile = 64;  // GGML_FA_TILE_KV
+  const int d = kv.head_dim;
+  float* kq = scratch;
+  for (int g = 0; g < n_group; ++g) {
+    const float* qr = q + int64_t(g) * d;
+    float* o = out + int64_t(g) * d;
+    std::fill(o, o + d, 0.0f);
+    float m = -INFINITY, s_sum = 0.0f;
+    for (int64_t c = 0; c < kv.n_kv; c += kTile) {
+      const int64_t nt = std::min(kTile, kv.n_kv - c);
+      for (int64_t t = 0; t < kTile; ++t) {
+        if (t >= nt) {  // masked or padding: -inf, so its probability is 0
+          kq[t] = -INFINITY;
+          continue;
+        }
+        const uint16_t* kr = kv_row(kv.k, kv, kv_head, c + t);
+        float s = 0.0f;
+        for (int e = 0; e < d; ++e) s += qr[e] * fp16_to_f32(kr[e]);
+        kq[t] = s * scale;
+      }
+      float tile_max = -INFINITY;
+      for (int64_t t = 0; t < kTile; ++t) tile_max = std::max(tile_max, kq[t]);
+      if (tile_max == -INFINITY) continue;
+      const float m_new = std::fmax(m, tile_max);
+      if (m_new > m) {
+        const float ms = std::exp(m - m_new);
+        for (int e = 0; e < d; ++e) o[e] *= ms;
+        s_sum *= ms;
+      }
+      m = m_new;
+      s_sum = static_cast<float>(static_cast<double>(s_sum) + softmax_exp_sum_ggml_scalar(kq, kTile, m_new));
+      for (int e = 0; e < d; ++e) {
+        float acc = o[e];
+        for (int64_t t = 0; t < nt; ++t) acc += kq[t] * fp16_to_f32(kv_row(kv.v, kv, kv_head, c + t)[e]);
+        o[e] = acc;
+      }
+    }
+    const float inv = s_sum == 0.0f ? 0.0f : 1.0f / s_sum;
+    for (int e = 0; e < d; ++e) o[e] *= inv;
   }
 }
 

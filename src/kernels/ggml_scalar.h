@@ -34,14 +34,33 @@ float dot_f16_ggml_scalar(const uint16_t* w, const float* x, int64_t n);
 void vec_dot_f16_ggml_scalar(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out,
                              size_t out_stride);
 
+// ggml_vec_dot_f32 without GGML_SIMD (the MoE router): F32 products summed in double
+// in index order. A VecDotFn for F32 weight rows; every token alone (no tinyBLAS).
+void vec_dot_f32_ggml_scalar(int64_t k, const void* w, const void* x, size_t x_stride, int n_x, float* out,
+                             size_t out_stride);
+
+// ggml_vec_soft_max_f32, SSE2 branch: x[i] = exp(x[i] − mx) by 4-lane groups
+// (expf_ggml_sse2, each group's lanes added (0+1)+(2+3) in float, the groups in
+// double), the n % 4 tail with libm expf added one by one. Returns the sum.
+double softmax_exp_sum_ggml_scalar(float* x, int64_t n, float mx);
+// ggml_soft_max over one row (the MoE router): max, the above, x · float(1 / sum).
+void softmax_ggml_scalar(float* x, int64_t n);
+
 // ggml_compute_forward_flash_attn_ext_f16_one_chunk with F16 K/V, for the n_group
 // query heads of kv_head: q rounded to F16; scores dot_f16_ggml_scalar · scale over
 // positions [0, n_kv) in order; online softmax with libm expf; the V accumulator
 // kept in F16 (each scale and multiply-add rounded back to F16); out = acc · (1/S).
 // llama.cpp takes this path when the micro-batch has fewer than 64 query tokens
-// (GGML_FA_TILE_Q); its tiled path for longer ones is not mirrored here.
-// scratch: attention_scratch_floats() floats (uses 2·d).
+// (GGML_FA_TILE_Q). scratch: 2·d floats.
 void attention_ggml_scalar(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale, float* out,
                            float* scratch);
+// ggml_compute_forward_flash_attn_ext_tiled (64 or more query tokens), one query row
+// at a time (rows are independent): F32 q; per 64-key tile (positions 64c..), scores
+// as float sums in index order · scale, padding -inf; new max → libm expf rescale of
+// the F32 accumulator and of S; S += the SSE2 softmax's double sum (4-lane groups
+// added pairwise in float); accumulator += Σ_t p_t·v_t in float, t in order.
+// scratch: 64 floats.
+void attention_ggml_scalar_tiled(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale,
+                                 float* out, float* scratch);
 
 }  // namespace qvl::kernels

@@ -106,9 +106,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
   // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
   // The ggml scalar-build profile (kernels/ggml_scalar.h) has no tinyBLAS: every F16
-  // token takes its scalar vec_dot_f16.
-  const bool scalar16 = w.dtype == DType::kF16 && kernels::ggml_scalar_numerics();
-  const VecDotFn gemv16 = scalar16                 ? &kernels::vec_dot_f16_ggml_scalar
+  // or F32 token takes its scalar vec_dot.
+  const bool scalar16 = (w.dtype == DType::kF16 || w.dtype == DType::kF32) && kernels::ggml_scalar_numerics();
+  const VecDotFn gemv16 = scalar16                 ? (w.dtype == DType::kF16 ? &kernels::vec_dot_f16_ggml_scalar
+                                                                             : &kernels::vec_dot_f32_ggml_scalar)
                           : w.dtype == DType::kF16 ? vec_dot_kernels().f16_gemv
                           : w.dtype == DType::kF32 ? vec_dot_kernels().f32_gemv
                                                    : nullptr;

@@ -3,6 +3,7 @@
 // the profile promises ggml's exact arithmetic, within a stated bound elsewhere.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -103,23 +104,69 @@ TEST(GgmlScalarTest, DotF16IsIndexOrderDoubleSum) {
   }
 }
 
+TEST(GgmlScalarTest, DotF32AndSoftmax) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.f, 2.f);
+  for (int64_t n : {1, 3, 4, 9, 60, 130}) {
+    std::vector<float> w(n), x(n);
+    for (auto& v : w) v = nd(rng);
+    for (auto& v : x) v = nd(rng);
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += double(w[i] * x[i]);  // F32 products, double sum
+    float got = 0;
+    vec_dot_f32_ggml_scalar(n, w.data(), x.data(), n * sizeof(float), 1, &got, 1);
+    EXPECT_EQ(got, float(s)) << n;
+
+    std::vector<float> p = x;
+    softmax_ggml_scalar(p.data(), n);
+    double mx = -INFINITY, z = 0;
+    for (float v : x) mx = std::max(mx, double(v));
+    for (float v : x) z += std::exp(double(v) - mx);
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(p[i], std::exp(double(x[i]) - mx) / z, 1e-6) << n << " " << i;
+      total += p[i];
+    }
+    EXPECT_NEAR(total, 1.0, 1e-5);
+    // The tail (n % 4) takes libm expf, the groups the SSE2 exp.
+    std::vector<float> e = x;
+    const float m = float(mx);
+    const double sum = softmax_exp_sum_ggml_scalar(e.data(), n, m);
+    double want = 0;
+    const int64_t vec = n - n % 4;
+    for (int64_t i = 0; i < vec; i += 4) {
+      const float a = expf_ggml_sse2(x[i] - m), b = expf_ggml_sse2(x[i + 1] - m), c = expf_ggml_sse2(x[i + 2] - m),
+                  d = expf_ggml_sse2(x[i + 3] - m);
+      EXPECT_EQ(e[i], a);
+      want += double((a + b) + (c + d));
+    }
+    for (int64_t i = vec; i < n; ++i) {
+      EXPECT_EQ(e[i], std::exp(x[i] - m));
+      want += double(e[i]);
+    }
+    EXPECT_EQ(sum, want) << n;
+  }
+}
+
 TEST(GgmlScalarTest, AttentionMatchesDoubleSoftmax) {
   std::mt19937 rng(4);
   std::normal_distribution<float> nd(0.f, 1.f);
-  const int bt = 4, n_blocks = 12, n_head_kv = 2, n_group = 3;
+  const int bt = 4, n_blocks = 40, n_head_kv = 2, n_group = 3;
+  for (bool tiled : {false, true})
   for (int d : {6, 24}) {
-    for (int64_t n_kv : {1, 5, 37}) {
+    for (int64_t n_kv : {1, 5, 37, 64, 65, 150}) {
       std::vector<uint16_t> k(size_t(n_blocks) * n_head_kv * bt * d), v(k.size());
       for (auto& e : k) e = f32_to_fp16(nd(rng));
       for (auto& e : v) e = f32_to_fp16(nd(rng));
       std::vector<int32_t> table;
-      for (int64_t b = 0; b < (n_kv + bt - 1) / bt; ++b) table.push_back(int32_t((b * 5 + 3) % n_blocks));
+      for (int64_t b = 0; b < (n_kv + bt - 1) / bt; ++b) table.push_back(int32_t((b * 7 + 3) % n_blocks));
       const PagedKv kv{k.data(), v.data(), table.data(), n_kv, bt, n_head_kv, d};
       const float scale = 1.f / std::sqrt(float(d));
-      std::vector<float> q(n_group * d), out(n_group * d), scratch(2 * d);
+      std::vector<float> q(n_group * d), out(n_group * d), scratch(std::max(2 * d, 64));
       for (auto& e : q) e = 2.f * nd(rng);
       for (int h = 0; h < n_head_kv; ++h) {
-        attention_ggml_scalar(q.data(), n_group, h, kv, scale, out.data(), scratch.data());
+        if (tiled) attention_ggml_scalar_tiled(q.data(), n_group, h, kv, scale, out.data(), scratch.data());
+        else attention_ggml_scalar(q.data(), n_group, h, kv, scale, out.data(), scratch.data());
         auto row = [&](const std::vector<uint16_t>& c, int64_t t) {
           return &c[((table[t / bt] * n_head_kv + h) * bt + t % bt) * d];
         };
@@ -136,9 +183,11 @@ TEST(GgmlScalarTest, AttentionMatchesDoubleSoftmax) {
           for (int e = 0; e < d; ++e) {
             double want = 0;
             for (int64_t t = 0; t < n_kv; ++t) want += p[t] / sum * fp16_to_f32(row(v, t)[e]);
-            // F16 q and an F16 accumulator (2^-11 relative per step on values ~|v|
-            // after rescaling) bound the error of these unit-scale rows by ~1e-2.
-            EXPECT_NEAR(out[g * d + e], want, 1e-2) << d << " " << n_kv << " " << h << " " << g << " " << e;
+            // One chunk: F16 q and an F16 accumulator (2^-11 relative per step on
+            // values ~|v| after rescaling) bound the error of these unit-scale rows by
+            // ~1e-2. Tiled: F32 throughout, ~1e-5.
+            EXPECT_NEAR(out[g * d + e], want, tiled ? 1e-4 : 1e-2)
+                << tiled << " " << d << " " << n_kv << " " << h << " " << g << " " << e;
           }
         }
       }

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/thread_pool.h"
+#include "kernels/ggml_scalar.h"
 #include "kernels/softmax.h"
 #include "model/qwen3vl/linear.h"
 #include "model/qwen3vl/text_model.h"
@@ -21,7 +22,8 @@ void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int
   std::vector<int32_t> order(E);
   for (int64_t t = 0; t < n; ++t) {
     std::memcpy(p.data(), router_logits + t * E, E * sizeof(float));
-    kernels::softmax(p.data(), E);
+    if (kernels::ggml_scalar_numerics()) kernels::softmax_ggml_scalar(p.data(), E);  // kernels/ggml_scalar.h
+    else kernels::softmax(p.data(), E);
     std::iota(order.begin(), order.end(), 0);
     // Highest probability first; ties go to the lower expert id (stable).
     std::partial_sort(order.begin(), order.begin() + K, order.end(),
@@ -71,7 +73,10 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
     for (int64_t i = 0; i < m; ++i) std::memcpy(&xs[i * H], h + r[i].token * H, H * sizeof(float));
     linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool, alone.data());
     linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool, alone.data());
-    op_silu_mul(gate.data(), I, up.data(), I, gate.data(), I, m, I, pool);
+    if (kernels::ggml_scalar_numerics())
+      for (int64_t i = 0; i < m; ++i) kernels::silu_mul_ggml_scalar(&gate[i * I], &up[i * I], &gate[i * I], I);
+    else
+      op_silu_mul(gate.data(), I, up.data(), I, gate.data(), I, m, I, pool);
     linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool, alone.data());
     for (int64_t i = 0; i < m; ++i) {
       const int64_t slot = r[i].token * K + r[i].rank;

@@ -41,16 +41,26 @@ void rope_ggml_scalar(float* q, int nh, float* k, int nkv, const std::vector<std
   });
 }
 
-void attention_ggml_scalar(const float* q, const std::vector<kernels::PagedKv>& kv, int nh, float scale, float* out,
-                           ThreadPool& pool) {
+// llama.cpp's flash attention takes its tiled path when the micro-batch has 64 or
+// more query tokens (one sequence per micro-batch, as for `single`).
+void attention_ggml_scalar(const float* q, const std::vector<kernels::PagedKv>& kv, const std::vector<int32_t>& seq,
+                           int nh, float scale, float* out, ThreadPool& pool) {
   const int nkv = kv[0].n_head_kv, d = kv[0].head_dim, group = nh / nkv;
+  std::vector<int64_t> per_seq;
+  for (int32_t s : seq) {
+    if (s >= int32_t(per_seq.size())) per_seq.resize(size_t(s) + 1, 0);
+    ++per_seq[size_t(s)];
+  }
   pool.parallel_for(int64_t(kv.size()) * nkv, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> scratch(size_t(2 * d));
+    std::vector<float> scratch(size_t(std::max(2 * d, 64)));
     for (int64_t w = b; w < e; ++w) {
       const int64_t i = w / nkv;
       const int h = int(w % nkv);
       const int64_t off = (i * nh + int64_t(h) * group) * d;
-      kernels::attention_ggml_scalar(q + off, group, h, kv[size_t(i)], scale, out + off, scratch.data());
+      if (per_seq[size_t(seq[size_t(i)])] >= 64)
+        kernels::attention_ggml_scalar_tiled(q + off, group, h, kv[size_t(i)], scale, out + off, scratch.data());
+      else
+        kernels::attention_ggml_scalar(q + off, group, h, kv[size_t(i)], scale, out + off, scratch.data());
     }
   });
 }
@@ -234,7 +244,7 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
     views[i] = kernels::PagedKv{m.k[l].data(), m.v[l].data(), s.blocks.data(), int64_t(b.kv_pos[i]) + 1,
                                 KvCache::kBlockTokens, nkv, int(d), single[i] != 0};
   }
-  if (scalar) attention_ggml_scalar(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  if (scalar) attention_ggml_scalar(q_.data(), views, b.seq, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   else op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   dump("kqv_out", l, att_, n, nh * d);
   linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single);
