@@ -29,6 +29,8 @@ const char* kBenchUsage = R"(usage: qvl bench --model PATH [options]
   --threads T   worker threads (default: all cores)
   -p N          prompt tokens for the prefill test (default 512)
   -n N          generated tokens for the decode test (default 128)
+  -d N          context depth the decode test starts at, as llama-bench -d: N
+                untimed prompt tokens first (default 0, an empty context)
   --batch B     sequences decoded together in the decode test (default 1)
   --reps R      repetitions, after one warm-up (default 3)
   --json        one JSON object instead of the table
@@ -52,41 +54,55 @@ Stat stat_of(const std::vector<double>& v) {
 
 int32_t argmax(const float* x, int64_t n) { return static_cast<int32_t>(std::max_element(x, x + n) - x); }
 
-// One repetition: prefill p tokens into `batch` fresh sequences one after another
-// (timed for the first only), then decode n tokens for all of them in lockstep.
-void one_rep(Model& m, KvCache& kv, ThreadPool& pool, int p, int n, int batch, double* prefill_ms,
+// Prefills tokens [0, len) of sequence s in 512-token batches; logits of the last.
+void prefill(Model& m, KvCache& kv, ThreadPool& pool, int s, int len, float* logits) {
+  const int64_t vocab = m.config().vocab_size;
+  for (int begin = 0; begin < len; begin += 512) {
+    const int end = std::min(len, begin + 512);
+    Batch bt;
+    for (int i = begin; i < end; ++i) {
+      // Fixed, spread-out ids: speed does not depend on which tokens they are.
+      bt.tokens.push_back(static_cast<int32_t>((static_cast<int64_t>(i) * 7919 + 13) % vocab));
+      bt.seq.push_back(s);
+      bt.kv_pos.push_back(i);
+      bt.pos.push_back({i, i, i});
+      bt.want_logits.push_back(i == len - 1);
+    }
+    m.forward(bt, kv, logits, pool);
+  }
+}
+
+// One repetition, as llama-bench's pp and tg tests: prefill p tokens into a fresh
+// sequence (timed); then give `batch` fresh sequences `depth` prompt tokens each
+// (untimed; llama-bench -d) and decode n tokens for all of them in lockstep (timed).
+void one_rep(Model& m, KvCache& kv, ThreadPool& pool, int p, int n, int depth, int batch, double* prefill_ms,
              double* decode_ms) {
-  const TextConfig& cfg = m.config();
-  const int64_t vocab = cfg.vocab_size;
+  const int64_t vocab = m.config().vocab_size;
   std::vector<float> logits(static_cast<size_t>(vocab) * batch);
+  {
+    const int s = kv.new_sequence();
+    QVL_CHECK(kv.reserve(s, p), "bench: KV cache too small");
+    Timer t;
+    prefill(m, kv, pool, s, p, logits.data());
+    *prefill_ms = t.ms();
+    kv.free_sequence(s);
+  }
   std::vector<int> seqs;
-  std::vector<int32_t> next(batch);
+  std::vector<int32_t> next(batch, static_cast<int32_t>(13 % vocab));  // depth 0: a fixed first token
   for (int b = 0; b < batch; ++b) {
     const int s = kv.new_sequence();
-    QVL_CHECK(kv.reserve(s, p + n), "bench: KV cache too small");
+    QVL_CHECK(kv.reserve(s, depth + n), "bench: KV cache too small");
     seqs.push_back(s);
-    Timer t;
-    for (int begin = 0; begin < p; begin += 512) {
-      const int len = std::min(512, p - begin);
-      Batch bt;
-      for (int i = begin; i < begin + len; ++i) {
-        // Fixed, spread-out ids: speed does not depend on which tokens they are.
-        bt.tokens.push_back(static_cast<int32_t>((static_cast<int64_t>(i) * 7919 + 13) % vocab));
-        bt.seq.push_back(s);
-        bt.kv_pos.push_back(i);
-        bt.pos.push_back({i, i, i});
-        bt.want_logits.push_back(i == p - 1);
-      }
-      m.forward(bt, kv, logits.data(), pool);
+    if (depth > 0) {
+      prefill(m, kv, pool, s, depth, logits.data());
+      next[b] = argmax(logits.data(), vocab);
     }
-    if (b == 0) *prefill_ms = t.ms();
-    next[b] = argmax(logits.data(), vocab);
   }
   Timer t;
   for (int step = 0; step < n; ++step) {
     Batch bt;
     for (int b = 0; b < batch; ++b) {
-      const int pos = p + step;
+      const int pos = depth + step;
       bt.tokens.push_back(next[b]);
       bt.seq.push_back(seqs[b]);
       bt.kv_pos.push_back(pos);
@@ -174,8 +190,8 @@ int bench_vision(const Args& a, int reps) {
 
 int cmd_bench(const std::vector<std::string>& argv) {
   std::vector<std::string> args;
-  for (const auto& a : argv) args.push_back(a == "-p" ? "--p" : a == "-n" ? "--n" : a == "-h" ? "--help" : a);
-  const Args a(args, {"model", "threads", "p", "n", "batch", "reps", "mmproj", "image", "image-size", "vision-compat"},
+  for (const auto& a : argv) args.push_back(a == "-p" ? "--p" : a == "-n" ? "--n" : a == "-d" ? "--d" : a == "-h" ? "--help" : a);
+  const Args a(args, {"model", "threads", "p", "n", "d", "batch", "reps", "mmproj", "image", "image-size", "vision-compat"},
                {"json", "help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kBenchUsage);
@@ -183,24 +199,27 @@ int cmd_bench(const std::vector<std::string>& argv) {
   }
   QVL_CHECK(a.positional().empty(), "unexpected argument '", a.positional().front(), "' (see qvl bench --help)");
   if (a.has("threads")) set_default_threads(a.get_int("threads", 1));
-  const int p = a.get_int("p", 512), n = a.get_int("n", 128), batch = a.get_int("batch", 1),
-            reps = a.get_int("reps", 3);
+  const int p = a.get_int("p", 512), n = a.get_int("n", 128), depth = a.get_int("d", 0),
+            batch = a.get_int("batch", 1), reps = a.get_int("reps", 3);
   QVL_CHECK(p >= 1 && n >= 1 && batch >= 1 && reps >= 1, "-p, -n, --batch and --reps must be >= 1");
+  QVL_CHECK(depth >= 0, "-d must be >= 0");
   if (a.has("mmproj")) return bench_vision(a, reps);
 
   auto model = load_model(a.require("model"));
   const TextConfig& cfg = model->config();
-  QVL_CHECK(p + n <= cfg.max_position_embeddings, "-p + -n exceeds the model's context (",
-            cfg.max_position_embeddings, ")");
-  const int64_t blocks = batch * ((p + n + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens);
+  QVL_CHECK(int64_t{p} <= cfg.max_position_embeddings && int64_t{depth} + n <= cfg.max_position_embeddings,
+            "-p, or -d + -n, exceeds the model's context (", cfg.max_position_embeddings, ")");
+  const auto blocks_for = [](int64_t tokens) { return (tokens + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens; };
+  // The prefill sequence is freed before the decode ones start.
+  const int64_t blocks = std::max(blocks_for(p), batch * blocks_for(int64_t{depth} + n));
   KvCache kv(cfg, blocks);
   ThreadPool& pool = default_pool();
 
   double pre_ms = 0, dec_ms = 0;
-  one_rep(*model, kv, pool, std::min(p, 32), 2, 1, &pre_ms, &dec_ms);  // warm-up: page weights in
+  one_rep(*model, kv, pool, std::min(p, 32), 2, 0, 1, &pre_ms, &dec_ms);  // warm-up: page weights in
   std::vector<double> pre_tps, dec_tps;
   for (int r = 0; r < reps; ++r) {
-    one_rep(*model, kv, pool, p, n, batch, &pre_ms, &dec_ms);
+    one_rep(*model, kv, pool, p, n, depth, batch, &pre_ms, &dec_ms);
     pre_tps.push_back(p * 1000.0 / pre_ms);
     dec_tps.push_back(static_cast<double>(n) * batch * 1000.0 / dec_ms);
     log_info("bench: rep ", r + 1, "/", reps, ": prefill ", pre_tps.back(), " tok/s, decode ", dec_tps.back(),
@@ -214,7 +233,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
                         {"threads", threads},
                         {"reps", reps},
                         {"prefill", {{"tokens", p}, {"tok_s", pre.mean}, {"sd", pre.sd}}},
-                        {"decode", {{"tokens", n}, {"batch", batch}, {"tok_s", dec.mean}, {"sd", dec.sd}}}};
+                        {"decode", {{"tokens", n}, {"depth", depth}, {"batch", batch}, {"tok_s", dec.mean}, {"sd", dec.sd}}}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
@@ -222,7 +241,8 @@ int cmd_bench(const std::vector<std::string>& argv) {
   std::printf("| test    | tokens        | speed                    |\n");
   std::printf("|---------|---------------|--------------------------|\n");
   std::printf("| prefill | %-13d | %9.2f tok/s ± %7.2f |\n", p, pre.mean, pre.sd);
-  const std::string dec_tokens = batch == 1 ? std::to_string(n) : std::to_string(n) + " x " + std::to_string(batch);
+  std::string dec_tokens = batch == 1 ? std::to_string(n) : std::to_string(n) + " x " + std::to_string(batch);
+  if (depth > 0) dec_tokens += " @ d" + std::to_string(depth);
   std::printf("| decode  | %-13s | %9.2f tok/s ± %7.2f |\n", dec_tokens.c_str(), dec.mean, dec.sd);
   return 0;
 }
