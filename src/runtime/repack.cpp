@@ -118,6 +118,12 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int64_t n_chunks = (n_out + kChunkRows - 1) / kChunkRows;
   pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
+    if (n_tok == 1) {  // decode: one call for the whole range, one weight stream
+      const int64_t r0 = cb * kChunkRows, nr = std::min(ce * kChunkRows, n_out) - r0;
+      fn(k, packed + (r0 / kRepackRows) * group_bytes, nr, xq, xs, 1, y + r0, size_t(n_out),
+         gemm[0] ? RepackOrder::kGemm : RepackOrder::kGemv);
+      return;
+    }
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kChunkRows, nr = std::min(kChunkRows, n_out - r0);
       const uint8_t* wc = packed + (r0 / kRepackRows) * group_bytes;
