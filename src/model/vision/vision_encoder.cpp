@@ -162,6 +162,38 @@ void VisionModelImpl::merge(const float* x, int64_t n_patch, const MergerWeights
   linear(*m.fc2_w, m.fc2_b, f.data(), n, out, pool);
 }
 
+// Patches are stored in 2x2 merge-block order; each gets the resampled position of
+// its (row, col), and rows/cols receive those coordinates for the 2-D rotary.
+void VisionModelImpl::add_positions_in_merge_order(const PixelValues& pv, const std::vector<float>& pos, float* x,
+                                                   int32_t* rows, int32_t* cols) const {
+  const int64_t hv = cfg_.hidden_size;
+  const int m = static_cast<int>(cfg_.spatial_merge_size);
+  int64_t i = 0;
+  for (int t = 0; t < pv.grid_t; ++t)
+    for (int bh = 0; bh < pv.grid_h / m; ++bh)
+      for (int bw = 0; bw < pv.grid_w / m; ++bw)
+        for (int mh = 0; mh < m; ++mh)
+          for (int mw = 0; mw < m; ++mw, ++i) {
+            const int r = bh * m + mh, c = bw * m + mw;
+            rows[i] = r, cols[i] = c;
+            const float* p = &pos[static_cast<size_t>(r * pv.grid_w + c) * hv];
+            float* xi = &x[static_cast<size_t>(i) * hv];
+            for (int64_t e = 0; e < hv; ++e) xi[e] += p[e];
+          }
+}
+
+// The output of one image / video: main rows sized, one empty slot per DeepStack tap.
+VisionOutput VisionModelImpl::empty_output(const PixelValues& pv) const {
+  const int64_t m = cfg_.spatial_merge_size;
+  VisionOutput out;
+  out.grid = {pv.grid_t, pv.grid_h, pv.grid_w};
+  out.n_tokens = pv.n_patches() / (m * m);
+  out.hidden = cfg_.out_hidden_size;
+  out.main.resize(static_cast<size_t>(out.n_tokens) * out.hidden);
+  out.deepstack.assign(cfg_.deepstack_visual_indexes.size(), {});
+  return out;
+}
+
 VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) const {
   const int64_t hv = cfg_.hidden_size, nh = cfg_.num_heads, dv = cfg_.head_dim(), m = cfg_.spatial_merge_size;
   QVL_CHECK(pv.row_size == cfg_.patch_dim(), "pixel_values rows have ", pv.row_size, " values, the encoder expects ",
@@ -181,27 +213,8 @@ VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) co
   const std::vector<float> pos =
       interpolate_pos_embed(pos_embed_, pos_side_, hv, pv.grid_h, pv.grid_w, options_.pos_embed);
   std::vector<int32_t> rows(n), cols(n);
-  {
-    int64_t i = 0;
-    for (int t = 0; t < pv.grid_t; ++t)
-      for (int bh = 0; bh < pv.grid_h / m; ++bh)
-        for (int bw = 0; bw < pv.grid_w / m; ++bw)
-          for (int mh = 0; mh < m; ++mh)
-            for (int mw = 0; mw < m; ++mw, ++i) {
-              const int r = bh * m + mh, c = bw * m + mw;
-              rows[i] = r, cols[i] = c;
-              const float* p = &pos[static_cast<size_t>(r * pv.grid_w + c) * hv];
-              float* xi = &x[static_cast<size_t>(i) * hv];
-              for (int64_t e = 0; e < hv; ++e) xi[e] += p[e];
-            }
-  }
-
-  VisionOutput out;
-  out.grid = {pv.grid_t, pv.grid_h, pv.grid_w};
-  out.n_tokens = n / (m * m);
-  out.hidden = cfg_.out_hidden_size;
-  out.main.resize(static_cast<size_t>(out.n_tokens) * out.hidden);
-  out.deepstack.assign(cfg_.deepstack_visual_indexes.size(), {});
+  add_positions_in_merge_order(pv, pos, x.data(), rows.data(), cols.data());
+  VisionOutput out = empty_output(pv);
 
   std::vector<float> h(static_cast<size_t>(n) * hv), qkv(static_cast<size_t>(n) * 3 * hv),
       attn(static_cast<size_t>(n) * hv), ff(static_cast<size_t>(n) * cfg_.intermediate_size);

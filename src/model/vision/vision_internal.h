@@ -55,6 +55,9 @@ class VisionModelImpl : public VisionModel {
              ThreadPool& pool) const;
   // options_.ggml_numerics: the same forward with llama.cpp's arithmetic (vision_encoder_ggml.cpp).
   VisionOutput encode_ggml(const PixelValues& pv, ThreadPool& pool) const;
+  void add_positions_in_merge_order(const PixelValues& pv, const std::vector<float>& pos, float* x, int32_t* rows,
+                                    int32_t* cols) const;
+  VisionOutput empty_output(const PixelValues& pv) const;
   void merge_ggml(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
                   ThreadPool& pool) const;
 
