@@ -121,8 +121,10 @@ const Case kCases[] = {
     {Fmt::kQ4_0, 16, 2048, 2}, {Fmt::kQ4_K, 8, 256, 1},   {Fmt::kQ4_K, 24, 768, 3},
     {Fmt::kQ4_K, 40, 512, 4},  {Fmt::kQ4_K, 16, 2048, 2},
     // One token over several groups, odd and even block counts: the AVX-512
-    // one-token q4_0 kernel takes blocks in pairs with a lone last block.
+    // one-token q4_0 kernel takes blocks in pairs with a lone last block, q4_K
+    // one group at a time.
     {Fmt::kQ4_0, 24, 224, 1},  {Fmt::kQ4_0, 40, 1024, 1}, {Fmt::kQ4_0, 8, 64, 1},
+    {Fmt::kQ4_K, 40, 512, 1},
 };
 
 std::vector<float> run(const RepackKernels& kern, const Case& c, const Operands& o, RepackOrder order) {
