@@ -1,6 +1,7 @@
 // Packing weights at load and the packed matmul (runtime layer): activation
 // quantisation into a per-thread scratch buffer, 16-row chunks over the pool, each
-// chunk meeting every 4-token tile while its weights sit in L1/L2.
+// chunk meeting every 4-token tile while its weights sit in L1/L2; one token takes
+// each thread's whole run of chunks in one kernel call.
 #include "runtime/repack.h"
 
 #include <algorithm>

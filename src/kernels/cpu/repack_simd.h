@@ -4,7 +4,9 @@
 // nibbles) times 4 broadcast activation codes per step (vpdpbusd, or maddubs+madd
 // on AVX2: pair sums stay <= 2*15*127, so no saturation), so integer dots are exact
 // and the fma order is ref/repack_ref.cpp's. AVX-512 takes two 8-row groups (16
-// lanes) at a time; a lone last group and AVX2 use 8 lanes.
+// lanes) at a time; a lone last group and AVX2 use 8 lanes. One token (decode)
+// reads one group at a time instead (q4_0: two blocks in 16 lanes), so the weights
+// come as one stream.
 #pragma once
 #ifndef QVL_SIMD_NS
 #error "define QVL_SIMD_NS before including repack_simd.h"
