@@ -9,6 +9,7 @@
 
 #include "base/fp16.h"
 #include "base/thread_pool.h"
+#include "kernels/ggml_scalar.h"
 #include "model/vision/vision_ggml.h"
 #include "runtime/matmul.h"
 
@@ -17,7 +18,6 @@ namespace qvl::ggml_ops {
 namespace {
 
 inline float round_f16(float x) { return fp16_to_f32(f32_to_fp16(x)); }
-inline float from_bits(uint32_t u) { return bits_to_f32(u); }
 
 // ggml_vec_dot_f16 / ggml_vec_dot_f32 without GGML_SIMD: float products (exact for
 // halves), double sum. Four partial sums instead of one change the double result
@@ -33,38 +33,6 @@ float dot_double(const float* a, const float* b, int64_t n) {
   }
   for (; i < n; ++i) s0 += static_cast<double>(a[i] * b[i]);
   return static_cast<float>((s0 + s1) + (s2 + s3));
-}
-
-// ggml_v_expf, SSE2 without FMA (MADD = mul then add), one lane.
-float v_expf(float x) {
-  const float r = 0x1.8p23f;
-  const float z = x * 0x1.715476p+0f + r;
-  const float n = z - r;
-  const float b = (x - n * 0x1.62e4p-1f) - n * 0x1.7f7d1cp-20f;
-  const uint32_t e = f32_to_bits(z) << 23;
-  const float k = from_bits(e + f32_to_bits(1.0f));
-  const float u = b * b;
-  const float j = ((0x1.0e4020p-7f * b + 0x1.573e2ep-5f) * u + (0x1.555e66p-3f * b + 0x1.fffdb6p-2f)) * u +
-                  0x1.ffffecp-1f * b;
-  if (!(std::fabs(n) > 126.0f)) return j * k + k;
-  const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
-  const float s1 = from_bits(g + 0x7f000000u);
-  const float s2 = from_bits(e - g);
-  if (std::fabs(n) > 192.0f) return s1 * s1;
-  return (s2 * j + s2) * s1;
-}
-
-// ggml_vec_soft_max_f32, SSE2 branch, in place on a row of n = 4·k values:
-// exp(x - max) by groups of 4, each group's lanes summed pairwise in float, the
-// groups in double.
-double soft_max_row(int64_t n, float* x, float max) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; i += 4) {
-    float v[4];
-    for (int l = 0; l < 4; ++l) x[i + l] = v[l] = v_expf(x[i + l] - max);
-    sum += static_cast<double>((v[0] + v[1]) + (v[2] + v[3]));
-  }
-  return sum;
 }
 
 const float* gelu_table() {
@@ -140,7 +108,7 @@ void attend_tiled(const float* q, const float* kf, const float* vf, int64_t n_kv
       s_sum *= ms;
     }
     m = m_new;
-    s_sum = static_cast<float>(static_cast<double>(s_sum) + soft_max_row(kTile, kq, m_new));
+    s_sum = static_cast<float>(static_cast<double>(s_sum) + kernels::softmax_exp_sum_ggml_scalar(kq, kTile, m_new));
     for (int64_t e = 0; e < d; ++e) {
       float acc = out[e];
       for (int64_t t = 0; t < nt; ++t) acc += kq[t] * vf[(c + t) * d + e];
