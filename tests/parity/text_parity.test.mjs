@@ -51,7 +51,7 @@ const PROMPTS = [
 
 // Measured 2026-11-25 on this 2-core AVX-512 machine (node-llama-cpp loads its zen4
 // CPU variant), greedy-token mismatches out of 22 prompts / max first-token
-// |Δ logprob|: qwen3 f16, q8_0, q4_0, q4_k and qwen3moe f16, q4_k all 0 / <= 0.0006;
+// |Δ logprob|: qwen3 and qwen3moe in f16, q8_0, q4_0 and q4_k all 0 / <= 0.0006;
 // qwen3vl f16 0 / 0.0055, qwen3vlmoe f16 0 / 0.0068. qvl mirrors llama.cpp's CPU
 // arithmetic op for op (docs/decisions/0003-llamacpp-numerics.md: RMSNorm, RoPE
 // angles, ggml's exp in SiLU/softmax, tinyBLAS vs vec_dot summation orders, F16
@@ -71,6 +71,8 @@ const CASES = [
   { arch: "qwen3", quant: "q4_k" },
   { arch: "qwen3moe", quant: "f16" },
   { arch: "qwen3moe", quant: "q4_k" },
+  { arch: "qwen3moe", quant: "q8_0" },
+  { arch: "qwen3moe", quant: "q4_0" },
   // Tiny Qwen3-VL decoders (4 layers, interleaved MRoPE; text-only positions).
   { arch: "qwen3vl", quant: "f16" },
   { arch: "qwen3vlmoe", quant: "f16" },
