@@ -145,46 +145,11 @@ void attention_ggml_scalar(const float* q, int n_group, int kv_head, const Paged
 
 void attention_ggml_scalar_tiled(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale,
                                  float* out, float* scratch) {
-  constexpr int64_t kTile = 64;  // GGML_FA_TILE_KV
   const int d = kv.head_dim;
-  float* kq = scratch;
-  for (int g = 0; g < n_group; ++g) {
-    const float* qr = q + int64_t(g) * d;
-    float* o = out + int64_t(g) * d;
-    std::fill(o, o + d, 0.0f);
-    float m = -INFINITY, s_sum = 0.0f;
-    for (int64_t c = 0; c < kv.n_kv; c += kTile) {
-      const int64_t nt = std::min(kTile, kv.n_kv - c);
-      for (int64_t t = 0; t < kTile; ++t) {
-        if (t >= nt) {  // masked or padding: -inf, so its probability is 0
-          kq[t] = -INFINITY;
-          continue;
-        }
-        const uint16_t* kr = kv_row(kv.k, kv, kv_head, c + t);
-        float s = 0.0f;
-        for (int e = 0; e < d; ++e) s += qr[e] * fp16_to_f32(kr[e]);
-        kq[t] = s * scale;
-      }
-      float tile_max = -INFINITY;
-      for (int64_t t = 0; t < kTile; ++t) tile_max = std::max(tile_max, kq[t]);
-      if (tile_max == -INFINITY) continue;
-      const float m_new = std::fmax(m, tile_max);
-      if (m_new > m) {
-        const float ms = std::exp(m - m_new);
-        for (int e = 0; e < d; ++e) o[e] *= ms;
-        s_sum *= ms;
-      }
-      m = m_new;
-      s_sum = static_cast<float>(static_cast<double>(s_sum) + softmax_exp_sum_ggml_scalar(kq, kTile, m_new));
-      for (int e = 0; e < d; ++e) {
-        float acc = o[e];
-        for (int64_t t = 0; t < nt; ++t) acc += kq[t] * fp16_to_f32(kv_row(kv.v, kv, kv_head, c + t)[e]);
-        o[e] = acc;
-      }
-    }
-    const float inv = s_sum == 0.0f ? 0.0f : 1.0f / s_sum;
-    for (int e = 0; e < d; ++e) o[e] *= inv;
-  }
+  const auto key_row = [&](int64_t t) { return kv_row(kv.k, kv, kv_head, t); };
+  const auto val_row = [&](int64_t t) { return kv_row(kv.v, kv, kv_head, t); };
+  for (int g = 0; g < n_group; ++g)
+    attend_tiled_ggml_scalar(q + int64_t(g) * d, d, kv.n_kv, scale, key_row, val_row, out + int64_t(g) * d, scratch);
 }
 
 }  // namespace qvl::kernels

@@ -4,9 +4,12 @@
 // (`qvl run --numerics ggml-scalar`, implied by `--vision-compat llama`); the default
 // profile mirrors the AVX-512 build (docs/decisions/0003) and does not read this.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
+#include "base/fp16.h"
 #include "kernels/attention.h"
 
 namespace qvl::kernels {
@@ -62,5 +65,50 @@ void attention_ggml_scalar(const float* q, int n_group, int kv_head, const Paged
 // scratch: 64 floats.
 void attention_ggml_scalar_tiled(const float* q, int n_group, int kv_head, const PagedKv& kv, float scale,
                                  float* out, float* scratch);
+
+inline float ggml_scalar_as_f32(float x) { return x; }
+inline float ggml_scalar_as_f32(uint16_t h) { return fp16_to_f32(h); }
+
+// One query row of the tiled flash attention below, over rows that key_row(t) /
+// val_row(t) return (F16 bits or F32 values, read as F32): shared by the text
+// decoder's paged KV cache and the vision encoder's per-frame K/V. kq: 64 floats.
+template <class KeyRow, class ValRow>
+void attend_tiled_ggml_scalar(const float* q, int64_t d, int64_t n_kv, float scale, KeyRow key_row, ValRow val_row,
+                              float* out, float* kq) {
+  constexpr int64_t kTile = 64;  // GGML_FA_TILE_KV
+  std::fill(out, out + d, 0.0f);
+  float m = -INFINITY, s_sum = 0.0f;
+  for (int64_t c = 0; c < n_kv; c += kTile) {
+    const int64_t nt = std::min(kTile, n_kv - c);
+    for (int64_t t = 0; t < kTile; ++t) {
+      if (t >= nt) {  // masked or padding: -inf, so its probability is 0
+        kq[t] = -INFINITY;
+        continue;
+      }
+      const auto* kr = key_row(c + t);
+      float s = 0.0f;
+      for (int64_t e = 0; e < d; ++e) s += q[e] * ggml_scalar_as_f32(kr[e]);
+      kq[t] = s * scale;
+    }
+    float tile_max = -INFINITY;
+    for (int64_t t = 0; t < kTile; ++t) tile_max = std::max(tile_max, kq[t]);
+    if (tile_max == -INFINITY) continue;
+    const float m_new = std::fmax(m, tile_max);
+    if (m_new > m) {
+      const float ms = std::exp(m - m_new);
+      for (int64_t e = 0; e < d; ++e) out[e] *= ms;
+      s_sum *= ms;
+    }
+    m = m_new;
+    s_sum = static_cast<float>(static_cast<double>(s_sum) + softmax_exp_sum_ggml_scalar(kq, kTile, m_new));
+    for (int64_t e = 0; e < d; ++e) {
+      float acc = out[e];
+      for (int64_t t = 0; t < nt; ++t) acc += kq[t] * ggml_scalar_as_f32(val_row(c + t)[e]);
+      out[e] = acc;
+    }
+  }
+  const float inv = s_sum == 0.0f ? 0.0f : 1.0f / s_sum;
+  for (int64_t e = 0; e < d; ++e) out[e] *= inv;
+}
 
 }  // namespace qvl::kernels

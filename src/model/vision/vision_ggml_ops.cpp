@@ -78,47 +78,6 @@ void attend_one_chunk(const float* q, const uint16_t* k16, const uint16_t* v16, 
 
 constexpr int64_t kTile = 64;  // GGML_FA_TILE_Q = GGML_FA_TILE_KV
 
-// One query row of ggml_compute_forward_flash_attn_ext_tiled (used when a head has
-// >= 64 queries): F32 q, K/V from F16, float dot products in order, online softmax
-// per 64-key tile, F32 accumulator. Rows are independent, so one row at a time
-// gives the tile's results.
-void attend_tiled(const float* q, const float* kf, const float* vf, int64_t n_kv, int64_t d, float scale, float* out,
-                  float* kq) {
-  std::fill(out, out + d, 0.0f);
-  float m = -INFINITY, s_sum = 0.0f;
-  for (int64_t c = 0; c < n_kv; c += kTile) {
-    const int64_t nt = std::min(kTile, n_kv - c);
-    for (int64_t t = 0; t < kTile; ++t) {
-      if (t >= nt) {
-        kq[t] = -INFINITY;
-        continue;
-      }
-      const float* kt = kf + (c + t) * d;
-      float s = 0.0f;
-      for (int64_t e = 0; e < d; ++e) s += q[e] * kt[e];
-      kq[t] = s * scale;
-    }
-    float tile_max = -INFINITY;
-    for (int64_t t = 0; t < kTile; ++t) tile_max = std::max(tile_max, kq[t]);
-    if (tile_max == -INFINITY) continue;
-    const float m_new = std::fmax(m, tile_max);
-    if (m_new > m) {
-      const float ms = std::exp(m - m_new);
-      for (int64_t e = 0; e < d; ++e) out[e] *= ms;
-      s_sum *= ms;
-    }
-    m = m_new;
-    s_sum = static_cast<float>(static_cast<double>(s_sum) + kernels::softmax_exp_sum_ggml_scalar(kq, kTile, m_new));
-    for (int64_t e = 0; e < d; ++e) {
-      float acc = out[e];
-      for (int64_t t = 0; t < nt; ++t) acc += kq[t] * vf[(c + t) * d + e];
-      out[e] = acc;
-    }
-  }
-  const float inv = s_sum == 0.0f ? 0.0f : 1.0f / s_sum;
-  for (int64_t e = 0; e < d; ++e) out[e] *= inv;
-}
-
 }  // namespace
 
 void linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y, ThreadPool& pool) {
@@ -230,7 +189,10 @@ void flash_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int6
         for (int64_t i = i0; i < i1; ++i) {
           const float* q = base + i * stride + h * dv;
           float* o = out + (f * per_frame + i) * hv + h * dv;
-          if (tiled) attend_tiled(q, kf.data(), vf.data(), per_frame, dv, scale, o, kbuf.data());
+          if (tiled)
+            kernels::attend_tiled_ggml_scalar(
+                q, dv, per_frame, scale, [&](int64_t t) { return kf.data() + t * dv; },
+                [&](int64_t t) { return vf.data() + t * dv; }, o, kbuf.data());
           else attend_one_chunk(q, k16.data(), v16.data(), per_frame, dv, scale, o, qh.data(), kbuf.data(), acc.data());
         }
       });
