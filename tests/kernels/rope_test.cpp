@@ -45,7 +45,9 @@ TEST(RopeTest, TextPositionsEqualPlainRope) {
   rope_cos_sin(vl, {17, 3, 9}, a.data(), a.data() + 64);
   for (int j = 0; j < 64; ++j) {
     const bool t_stream = rope_stream(vl, j) == 0;
-    if (t_stream) EXPECT_EQ(a[j], b[j]) << j;
+    if (t_stream) {
+      EXPECT_EQ(a[j], b[j]) << j;
+    }
   }
   EXPECT_NE(a[1], b[1]);
   EXPECT_NE(a[2], b[2]);
