@@ -18,7 +18,6 @@
 #include "base/log.h"
 #include "base/thread_pool.h"
 #include "engine/engine.h"
-#include "kernels/ggml_scalar.h"
 #include "input/chat_template/chat_template.h"
 #include "model/model.h"
 #include "input/image/video.h"
@@ -46,8 +45,8 @@ const char* kRunUsage = R"(usage: qvl run --model PATH (--prompt TEXT | --prompt
   --image-min-pixels N --image-max-pixels N  resize budget (default 65536..16777216, HF's)
   --vision-compat hf|llama  llama: llama.cpp mtmd's budget and numerics, for parity runs
                         (implies --numerics ggml-scalar)
-  --numerics default|ggml-scalar  text decoder arithmetic: default mirrors ggml's AVX-512 build
-                        (node-llama-cpp); ggml-scalar its baseline x86-64 build (llama.node), slow
+  --numerics default|ggml-scalar  text decoder arithmetic: default follows ggml's SIMD builds
+                        orders (node-llama-cpp); ggml-scalar its baseline x86-64 build (llama.node), slow
   --video-frames F1,F2,...  (repeatable) one video as its frames; <|vision_start|><|video_pad|><|vision_end|>
   --video-fps F         frame rate of that list (default 2); frames are sampled at 2 fps as HF does
   --video FILE          (repeatable) one video file (MP4, MKV, WebM, AVI, ...), decoded with FFmpeg and
@@ -237,7 +236,10 @@ Common load_common(const Args& a) {
   if (a.has("threads")) set_default_threads(a.get_int("threads", 1));
   c.n = a.get_int("n", 128);
   QVL_CHECK(c.n >= 1, "-n must be >= 1");
-  c.model = load_model(a.require("model"));
+  // --vision-compat llama mirrors llama.node's whole build, text decoder included.
+  ModelOptions mo;
+  mo.numerics = parse_numerics(a.get("numerics", a.get("vision-compat", "hf") == "llama" ? "ggml-scalar" : "default"));
+  c.model = load_model(a.require("model"), mo);
   c.base.sampling = sampling_from(a);
   c.base.max_tokens = c.n;
   c.base.stop_strings = a.get_all("stop");
@@ -383,11 +385,6 @@ int cmd_run(const std::vector<std::string>& argv) {
     return 0;
   }
   QVL_CHECK(a.positional().empty(), "unexpected argument '", a.positional().front(), "' (see qvl run --help)");
-  // --vision-compat llama mirrors llama.node's whole build, text decoder included.
-  const std::string numerics = a.get("numerics", a.get("vision-compat", "hf") == "llama" ? "ggml-scalar" : "default");
-  QVL_CHECK(numerics == "default" || numerics == "ggml-scalar", "--numerics expects default or ggml-scalar, got '",
-            numerics, "'");
-  kernels::set_ggml_scalar_numerics(numerics == "ggml-scalar");
   return a.has("prompts-jsonl") ? run_jsonl(a) : run_single(a);
 }
 

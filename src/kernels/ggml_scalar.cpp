@@ -4,7 +4,6 @@
 #include "kernels/ggml_scalar.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "base/fp16.h"
@@ -12,16 +11,11 @@
 namespace qvl::kernels {
 
 namespace {
-std::atomic<bool> g_scalar{false};
-
 const uint16_t* kv_row(const uint16_t* base, const PagedKv& kv, int kv_head, int64_t t) {
   const int64_t b = kv.block_table[t / kv.block_tokens];
   return base + ((b * kv.n_head_kv + kv_head) * kv.block_tokens + t % kv.block_tokens) * kv.head_dim;
 }
 }  // namespace
-
-void set_ggml_scalar_numerics(bool on) { g_scalar.store(on, std::memory_order_relaxed); }
-bool ggml_scalar_numerics() { return g_scalar.load(std::memory_order_relaxed); }
 
 float expf_ggml_sse2(float x) {
   const float r = 0x1.8p23f;

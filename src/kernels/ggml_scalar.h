@@ -1,8 +1,9 @@
 // The "ggml scalar build" numerics profile (kernels layer): the text decoder's ops as
 // ggml's CPU backend computes them when built for baseline x86-64 (SSE2 only, no
-// AVX/FMA/F16C), which is what @fugood/llama.node ships. Parity runs only
-// (`qvl run --numerics ggml-scalar`, implied by `--vision-compat llama`); the default
-// profile mirrors the AVX-512 build (docs/decisions/0003) and does not read this.
+// AVX/FMA/F16C), which is what @fugood/llama.node ships. Parity runs only: a model
+// loaded with Numerics::kGgmlScalar (runtime/numerics.h; `qvl run --numerics
+// ggml-scalar`, implied by `--vision-compat llama`) calls these; the default profile
+// mirrors ggml's SIMD builds (docs/decisions/0003).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -13,10 +14,6 @@
 #include "kernels/attention.h"
 
 namespace qvl::kernels {
-
-// Process-wide choice, set once before any forward pass (it is read per op).
-void set_ggml_scalar_numerics(bool on);
-bool ggml_scalar_numerics();
 
 // ggml_v_expf's SSE2 form without FMA (each MADD a rounded multiply then an add),
 // one lane: lanes are independent, so a 4-lane group gives these values lane by lane.

@@ -6,13 +6,15 @@
 
 #include "base/error.h"
 #include "model/model.h"
+#include "model/qwen3vl/text_model.h"
 
 namespace qvl {
 
 std::unique_ptr<Model> load_gguf_model(const std::string& path);
 std::unique_ptr<Model> load_hf_model(const std::string& dir);
 
-std::unique_ptr<Model> load_model(const std::string& path) {
+namespace {
+std::unique_ptr<Model> load_any(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   QVL_CHECK(fs::exists(path, ec), path, ": no such file or directory");
@@ -26,6 +28,13 @@ std::unique_ptr<Model> load_model(const std::string& path) {
   QVL_CHECK(in.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0, path,
             ": not a GGUF file (expected a .gguf file or an HF directory with config.json)");
   return load_gguf_model(path);
+}
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& path, const ModelOptions& options) {
+  auto m = load_any(path);
+  if (auto* text = dynamic_cast<Qwen3TextModel*>(m.get())) text->set_numerics(options.numerics);
+  return m;
 }
 
 }  // namespace qvl

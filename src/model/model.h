@@ -11,6 +11,7 @@
 #include "input/chat_template/chat_template.h"
 #include "input/tokenizer/tokenizer.h"
 #include "model/config.h"
+#include "runtime/numerics.h"
 
 namespace qvl {
 
@@ -72,7 +73,12 @@ class Model {
   virtual void forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool) = 0;
 };
 
+// Per-model choices made at load time (two models in one process may differ).
+struct ModelOptions {
+  Numerics numerics = Numerics::kDefault;  // the text decoder's arithmetic profile
+};
+
 // GGUF file or HF directory (config.json + *.safetensors + tokenizer.json).
-std::unique_ptr<Model> load_model(const std::string& path);
+std::unique_ptr<Model> load_model(const std::string& path, const ModelOptions& options = {});
 
 }  // namespace qvl

@@ -95,7 +95,8 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   matmul(w, x, n_tok, y, pool, nullptr);
 }
 
-void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single) {
+void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single,
+            Numerics numerics) {
   check_matmul_args(w, x, n_tok, y);
   if (w.packed) return matmul_repacked(w, x, n_tok, y, pool, single);  // runtime/repack.h
   const int64_t k = w.cols(), n_out = w.rows();
@@ -107,7 +108,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
   // The ggml scalar-build profile (kernels/ggml_scalar.h) has no tinyBLAS: every F16
   // or F32 token takes its scalar vec_dot.
-  const bool scalar16 = (w.dtype == DType::kF16 || w.dtype == DType::kF32) && kernels::ggml_scalar_numerics();
+  const bool scalar16 = (w.dtype == DType::kF16 || w.dtype == DType::kF32) && numerics == Numerics::kGgmlScalar;
   const VecDotFn gemv16 = scalar16                 ? (w.dtype == DType::kF16 ? &kernels::vec_dot_f16_ggml_scalar
                                                                              : &kernels::vec_dot_f32_ggml_scalar)
                           : w.dtype == DType::kF16 ? vec_dot_kernels().f16_gemv

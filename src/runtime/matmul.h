@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "base/thread_pool.h"
+#include "runtime/numerics.h"
 #include "runtime/tensor.h"
 
 namespace qvl {
@@ -30,7 +31,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
 // last layer's attention), which it multiplies with ggml_vec_dot_* instead of
 // tinyBLAS. Only f16 and f32 weights differ between the two here (q4_0/q5_0/q8_0
 // sum in the same order both ways). single == nullptr: every token batched.
-void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single);
+// Numerics::kGgmlScalar: F16/F32 weights take the scalar build's vec_dot for every
+// token (kernels/ggml_scalar.h: that build has no tinyBLAS).
+void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool, const uint8_t* single,
+            Numerics numerics = Numerics::kDefault);
 
 // The oracle: dequantise each weight row to f32 and take f64 dot products with the
 // unquantised x. Slow; for tests and debugging.

@@ -16,13 +16,14 @@
 
 namespace qvl {
 
-void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int32_t* ids, float* weights) {
+void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int32_t* ids, float* weights,
+               Numerics numerics) {
   const int64_t E = cfg.num_experts, K = cfg.num_experts_per_tok;
   std::vector<float> p(E);
   std::vector<int32_t> order(E);
   for (int64_t t = 0; t < n; ++t) {
     std::memcpy(p.data(), router_logits + t * E, E * sizeof(float));
-    if (kernels::ggml_scalar_numerics()) kernels::softmax_ggml_scalar(p.data(), E);  // kernels/ggml_scalar.h
+    if (numerics == Numerics::kGgmlScalar) kernels::softmax_ggml_scalar(p.data(), E);  // kernels/ggml_scalar.h
     else kernels::softmax(p.data(), E);
     std::iota(order.begin(), order.end(), 0);
     // Highest probability first; ties go to the lower expert id (stable).
@@ -40,14 +41,14 @@ void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int
 }
 
 void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, int64_t n, float* out,
-                 ThreadPool& pool, const uint8_t* single) {
+                 ThreadPool& pool, const uint8_t* single, Numerics numerics) {
   const int64_t E = cfg.num_experts, K = cfg.num_experts_per_tok, H = cfg.hidden_size;
   const int64_t I = cfg.moe_intermediate_size;
   std::vector<float> router(size_t(n * E));
-  linear(lw.ffn_gate_inp, h, n, router.data(), pool, single);
+  linear(lw.ffn_gate_inp, h, n, router.data(), pool, single, numerics);
   std::vector<int32_t> ids(size_t(n * K));
   std::vector<float> wts(size_t(n * K));
-  moe_route(cfg, router.data(), n, ids.data(), wts.data());
+  moe_route(cfg, router.data(), n, ids.data(), wts.data(), numerics);
 
   // Group (token, rank) pairs per expert so each expert's weights are read once.
   struct Route {
@@ -71,13 +72,13 @@ void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, 
     up.resize(size_t(m * I));
     y.resize(size_t(m * H));
     for (int64_t i = 0; i < m; ++i) std::memcpy(&xs[i * H], h + r[i].token * H, H * sizeof(float));
-    linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool, alone.data());
-    linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool, alone.data());
-    if (kernels::ggml_scalar_numerics())
+    linear(expert_slice(lw.ffn_gate_exps, e), xs.data(), m, gate.data(), pool, alone.data(), numerics);
+    linear(expert_slice(lw.ffn_up_exps, e), xs.data(), m, up.data(), pool, alone.data(), numerics);
+    if (numerics == Numerics::kGgmlScalar)
       for (int64_t i = 0; i < m; ++i) kernels::silu_mul_ggml_scalar(&gate[i * I], &up[i * I], &gate[i * I], I);
     else
       op_silu_mul(gate.data(), I, up.data(), I, gate.data(), I, m, I, pool);
-    linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool, alone.data());
+    linear(expert_slice(lw.ffn_down_exps, e), gate.data(), m, y.data(), pool, alone.data(), numerics);
     for (int64_t i = 0; i < m; ++i) {
       const int64_t slot = r[i].token * K + r[i].rank;
       const float w = wts[size_t(slot)];

@@ -183,7 +183,7 @@ void Qwen3TextModel::forward(const Batch& b, KvCache& kv, float* logits, ThreadP
   op_rms_norm(h_.data(), w_.output_norm.data(), h_.data(), n_out, H, cfg_.rms_norm_eps, pool);
   dump("result_norm", -1, h_, n_out, H);
   ones_.assign(size_t(n_out), 1);
-  linear(w_.output, h_.data(), n_out, logits, pool, ones_.data());
+  linear(w_.output, h_.data(), n_out, logits, pool, ones_.data(), numerics_);
   if (tensor_dump_enabled()) tensor_dump("result_output", -1, logits, n_out, cfg_.vocab_size);
 }
 
@@ -199,9 +199,9 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
 
   op_rms_norm(x_.data(), lw.attn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
   const uint8_t* single = single_.data();
-  linear(lw.attn_q, h_.data(), n, q_.data(), pool, single);
-  linear(lw.attn_k, h_.data(), n, k_.data(), pool, single);
-  linear(lw.attn_v, h_.data(), n, v_.data(), pool, single);
+  linear(lw.attn_q, h_.data(), n, q_.data(), pool, single, numerics_);
+  linear(lw.attn_k, h_.data(), n, k_.data(), pool, single, numerics_);
+  linear(lw.attn_v, h_.data(), n, v_.data(), pool, single, numerics_);
   dump("attn_norm", l, h_, n, H);
   dump("Qcur", l, q_, n, nh * d);
   dump("Kcur", l, k_, n, nkv * d);
@@ -217,7 +217,7 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   rp.theta = cfg_.rope_theta;
   rp.mrope_section = {cfg_.mrope_section[0], cfg_.mrope_section[1], cfg_.mrope_section[2]};
   rp.interleaved = cfg_.mrope_interleaved;
-  const bool scalar = kernels::ggml_scalar_numerics();
+  const bool scalar = numerics_ == Numerics::kGgmlScalar;
   if (scalar) rope_ggml_scalar(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
   else op_rope(q_.data(), nh, k_.data(), nkv, b.pos, rp, pool);
   dump("Qcur_rope", l, q_, n, nh * d);
@@ -247,7 +247,7 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   if (scalar) attention_ggml_scalar(q_.data(), views, b.seq, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   else op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   dump("kqv_out", l, att_, n, nh * d);
-  linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single);
+  linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single, numerics_);
   dump("attn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];
   dump("ffn_inp", l, x_, n, H);
@@ -259,21 +259,21 @@ void Qwen3TextModel::mlp_block(int l, int64_t n, ThreadPool& pool, const uint8_t
   op_rms_norm(x_.data(), lw.ffn_norm.data(), h_.data(), n, H, cfg_.rms_norm_eps, pool);
   dump("ffn_norm", l, h_, n, H);
   if (cfg_.is_moe()) {
-    moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool, single);
+    moe_forward(cfg_, lw, h_.data(), n, tmp_.data(), pool, single, numerics_);
   } else {
     const int64_t I = cfg_.intermediate_size;
     gate_.resize(size_t(n * I));
     up_.resize(size_t(n * I));
-    linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool, single);
-    linear(lw.ffn_up, h_.data(), n, up_.data(), pool, single);
+    linear(lw.ffn_gate, h_.data(), n, gate_.data(), pool, single, numerics_);
+    linear(lw.ffn_up, h_.data(), n, up_.data(), pool, single, numerics_);
     dump("ffn_gate", l, gate_, n, I);
     dump("ffn_up", l, up_, n, I);
-    if (kernels::ggml_scalar_numerics())
+    if (numerics_ == Numerics::kGgmlScalar)
       for (int64_t i = 0; i < n; ++i) kernels::silu_mul_ggml_scalar(&gate_[i * I], &up_[i * I], &gate_[i * I], I);
     else
       op_silu_mul(gate_.data(), I, up_.data(), I, gate_.data(), I, n, I, pool);
     dump("ffn_swiglu", l, gate_, n, I);
-    linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool, single);
+    linear(lw.ffn_down, gate_.data(), n, tmp_.data(), pool, single, numerics_);
   }
   dump("ffn_out", l, tmp_, n, H);
   for (int64_t i = 0; i < n * H; ++i) x_[i] += tmp_[i];

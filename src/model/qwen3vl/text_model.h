@@ -8,6 +8,7 @@
 
 #include "model/model.h"
 #include "model/qwen3vl/text_weights.h"
+#include "runtime/numerics.h"
 
 namespace qvl {
 
@@ -22,6 +23,10 @@ class Qwen3TextModel : public Model {
   void forward(const Batch& batch, KvCache& kv, float* logits, ThreadPool& pool) override;
 
   const TextWeights& weights() const { return w_; }
+  // The arithmetic profile of this model's decoder (runtime/numerics.h); set before
+  // the first forward (load_model does it from ModelOptions).
+  void set_numerics(Numerics n) { numerics_ = n; }
+  Numerics numerics() const { return numerics_; }
 
  private:
   void check_batch(const Batch& b, KvCache& kv) const;
@@ -33,6 +38,7 @@ class Qwen3TextModel : public Model {
   TextWeights w_;
   Tokenizer tok_;
   std::string template_, name_;
+  Numerics numerics_ = Numerics::kDefault;
   // Activation scratch, reused across calls (forward is called from one engine thread).
   std::vector<float> x_, h_, q_, k_, v_, att_, tmp_, gate_, up_;
   std::vector<uint8_t> single_, ones_;  // per-token matmul order flags (runtime/matmul.h)
@@ -44,8 +50,9 @@ class Qwen3TextModel : public Model {
 // single: per token, as runtime/matmul.h (the router is a plain matmul in llama.cpp;
 // the experts are always in batch-of-one order: ggml's mul_mat_id uses vec_dot).
 void moe_forward(const TextConfig& cfg, const LayerWeights& lw, const float* h, int64_t n, float* out,
-                 ThreadPool& pool, const uint8_t* single = nullptr);
+                 ThreadPool& pool, const uint8_t* single = nullptr, Numerics numerics = Numerics::kDefault);
 // Router part alone: for each token, top-k expert ids and weights (k = num_experts_per_tok).
-void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int32_t* ids, float* weights);
+void moe_route(const TextConfig& cfg, const float* router_logits, int64_t n, int32_t* ids, float* weights,
+               Numerics numerics = Numerics::kDefault);
 
 }  // namespace qvl
