@@ -13,11 +13,11 @@ APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libc
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev \
                 pkg-config git curl
 
-.PHONY: all deps deps-apt deps-npm build serve test test-unit test-node clean
+.PHONY: all deps deps-apt deps-npm deps-llama-src build serve test test-unit test-node clean
 
 all: build
 
-deps: deps-apt deps-npm
+deps: deps-apt deps-npm deps-llama-src
 
 # Installs only packages that are missing, so a prepared machine skips apt entirely.
 deps-apt:
@@ -39,6 +39,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@# mac/windows optional packages); `npm install` follows the same lock and leaves it unchanged.
 	NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --ignore-scripts
 	@touch $@
+
+# llama.cpp's source from the git bundle inside node-llama-cpp (tests read the
+# vocabulary GGUFs it ships; bench/build-llamacpp.sh builds its tools from it).
+# Under .cache/, git-ignored: never committed.
+LLAMA_SRC := .cache/llama.cpp-src
+deps-llama-src: $(LLAMA_SRC)/.git/HEAD
+$(LLAMA_SRC)/.git/HEAD: | node_modules/.package-lock.json
+	rm -rf $(LLAMA_SRC) && mkdir -p $(dir $(LLAMA_SRC))
+	git -c advice.detachedHead=false clone --quiet node_modules/node-llama-cpp/llama/gitRelease.bundle $(LLAMA_SRC)
 
 build: deps-apt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null

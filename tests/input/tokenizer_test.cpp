@@ -3,6 +3,8 @@
 // a naive reference merger, the incremental decoder, bad input, and a random-bytes fuzz.
 #include <gtest/gtest.h>
 
+#include "../reference_required.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
@@ -28,7 +30,7 @@ const Tokenizer* qwen3() {
 
 #define NEED_VOCAB()                                                          \
   const Tokenizer* tok = qwen3();                                             \
-  if (!tok) GTEST_SKIP() << "no " << kJson << " (run `make deps-npm`)";
+  QVL_REQUIRE_REFERENCE(tok, kJson);
 
 using Ids = std::vector<int32_t>;
 

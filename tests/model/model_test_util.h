@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/test_model/test_model.h"
+#include "../reference_required.h"
 
 namespace qvl::testing {
 
