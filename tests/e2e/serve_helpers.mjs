@@ -52,7 +52,7 @@ export function visionModels() {
 }
 
 // A data: URL of a w x h RGB PNG with a colour gradient (zlib-compressed rows, filter 0).
-export function pngDataUrl(w, h) {
+export function pngDataUrl(w, h, blue = 128) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -76,7 +76,7 @@ export function pngDataUrl(w, h) {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const o = y * (1 + 3 * w) + 1 + 3 * x;
-      raw[o] = (x * 255) / w; raw[o + 1] = (y * 255) / h; raw[o + 2] = 128;
+      raw[o] = (x * 255) / w; raw[o + 1] = (y * 255) / h; raw[o + 2] = blue;
     }
   const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
     chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);

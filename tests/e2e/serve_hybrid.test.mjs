@@ -160,10 +160,9 @@ test('streamed deltas concatenate to the non-streamed result (temperature 0, all
   }
 });
 
-test('n, seed, stop, penalties, logprobs and top_logprobs', async () => {
+test('n, logprobs and top_logprobs: shape of a sampled multi-choice answer', async () => {
   const { data } = await ask('hello', { n: 2, seed: 7, temperature: 0.8, top_p: 0.9, top_k: 20, min_p: 0.05,
-    presence_penalty: 0.5, frequency_penalty: 0.2, repetition_penalty: 1.1, stop: ['<<END>>'], user: 'u1',
-    logprobs: true, top_logprobs: 3, max_tokens: 3, logit_bias: { 151645: -100, 151643: -100 } });
+    user: 'u1', logprobs: true, top_logprobs: 3, max_tokens: 3, logit_bias: { 151645: -100, 151643: -100 } });
   assert.equal(data.choices.length, 2);
   assert.deepEqual(data.choices.map((c) => c.index), [0, 1]);
   for (const c of data.choices) {
@@ -174,6 +173,59 @@ test('n, seed, stop, penalties, logprobs and top_logprobs', async () => {
       assert.ok(e.logprob <= 0);
       assert.equal(e.top_logprobs.length, 3);
     }
+  }
+});
+
+const NO_EOS = { 151645: -100, 151643: -100 };
+const instruct = { headers: { 'X-Reasoning-Mode': 'instruct' } };
+const choiceKey = (c) => JSON.stringify([c.message.content, c.logprobs?.content?.map((e) => e.logprob)]);
+
+test('a seed reproduces a sampled answer; another seed gives another one', async () => {
+  const body = { n: 2, temperature: 1.0, max_tokens: 8, logprobs: true, logit_bias: NO_EOS };
+  const a = (await ask('tell me a story', { ...body, seed: 7 }, instruct)).data;
+  const b = (await ask('tell me a story', { ...body, seed: 7 }, instruct)).data;
+  const c = (await ask('tell me a story', { ...body, seed: 8 }, instruct)).data;
+  assert.deepEqual(a.choices.map(choiceKey), b.choices.map(choiceKey), 'same seed, same samples');
+  assert.notEqual(choiceKey(a.choices[0]), choiceKey(a.choices[1]), 'the n choices of one request differ');
+  assert.notDeepEqual(a.choices.map(choiceKey), c.choices.map(choiceKey), 'seed 8 samples differ from seed 7');
+});
+
+test('a stop string from the greedy answer ends it right before the string', async () => {
+  const full = (await ask('count with me', { max_tokens: 16, logit_bias: NO_EOS }, instruct)).data.choices[0];
+  const text = full.message.content;
+  assert.ok(text.length >= 8, `greedy answer too short to cut: ${JSON.stringify(text)}`);
+  const stop = text.slice(4, 7);
+  const cut = (await ask('count with me', { max_tokens: 16, logit_bias: NO_EOS, stop: ['<<never>>', stop] },
+    instruct)).data.choices[0];
+  assert.equal(cut.message.content, text.slice(0, text.indexOf(stop)));
+  assert.equal(cut.finish_reason, 'stop');
+});
+
+// Greedy with and without a penalty, top-20 log-probs. Presence and frequency
+// penalties count generated tokens only, so both runs agree until the unpenalised
+// run first repeats a token t; at that step the penalised run must show the gap
+// between t and a fresh rival s shrunk by exactly presence + frequency × count(t).
+test('presence and frequency penalties lower repeated tokens by exactly their amount', async () => {
+  // Explicit zeros: the instruct profile has default penalties of its own.
+  const greedy = { max_tokens: 40, logprobs: true, top_logprobs: 20, logit_bias: NO_EOS, presence_penalty: 0,
+    frequency_penalty: 0, repetition_penalty: 1 };
+  const base = (await ask('la la la', greedy, instruct)).data.choices[0].logprobs.content;
+  const toks = base.map((e) => e.token);
+  const j = toks.findIndex((t, i) => toks.indexOf(t) < i);
+  assert.ok(j > 0, `precondition: the greedy answer repeats a token (${JSON.stringify(toks)})`);
+  const t = toks[j], count = toks.slice(0, j).filter((x) => x === t).length;
+  const rival = base[j].top_logprobs.find((e) => !toks.slice(0, j).includes(e.token));
+  assert.ok(rival, 'a rival token that was not generated before');
+  const lp = (step, tok) => step.top_logprobs.find((e) => e.token === tok)?.logprob;
+  for (const [presence, frequency] of [[0.7, 0], [0, 0.4], [0.3, 0.25]]) {
+    const pen = (await ask('la la la', { ...greedy, max_tokens: j + 1, presence_penalty: presence,
+      frequency_penalty: frequency }, instruct)).data.choices[0].logprobs.content;
+    assert.deepEqual(pen.slice(0, j).map((e) => e.token), toks.slice(0, j), 'identical before the first repeat');
+    const want = (lp(base[j], t) - lp(base[j], rival.token)) - (presence + frequency * count);
+    const got = lp(pen[j], t) - lp(pen[j], rival.token);
+    assert.ok(Number.isFinite(got), `both tokens in the penalised top-20 (presence ${presence}, frequency ${frequency})`);
+    assert.ok(Math.abs(got - want) < 1e-3, `gap ${got}, expected ${want} (presence ${presence}, frequency ` +
+      `${frequency}, count ${count})`);
   }
 });
 
@@ -274,14 +326,33 @@ test('a non-streaming client that disconnects cancels too', async () => {
   }
 });
 
-test('GET /metrics and /health', async () => {
-  const m = await (await fetch(srv.url + '/metrics')).text();
-  assert.match(m, /qvl_requests_total\{endpoint="\/v1\/chat\/completions",mode="thinking",status="200"\} \d+/);
-  assert.match(m, /qvl_requests_total\{endpoint="\/v1\/chat\/completions",mode="instruct",status="200"\} \d+/);
-  for (const k of ['qvl_prompt_tokens_total', 'qvl_completion_tokens_total', 'qvl_reasoning_tokens_total',
-    'qvl_queue_depth', 'qvl_requests_running', 'qvl_time_to_first_token_seconds_bucket',
-    'qvl_inter_token_latency_seconds_bucket'])
-    assert.ok(m.includes(k), k);
+// Prometheus text -> {"name{labels}": value}.
+function parseMetrics(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    const m = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\S+)$/);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+test('GET /metrics counts one request exactly (tokens, status, histograms); /health', async () => {
+  const read = async () => parseMetrics(await (await fetch(srv.url + '/metrics')).text());
+  const before = await read();
+  const { data } = await ask('count my tokens', { max_tokens: 5, logit_bias: { 151645: -100, 151643: -100 } },
+    { headers: { 'X-Reasoning-Mode': 'instruct' } });
+  const after = await read();
+  const d = (k) => (after[k] ?? 0) - (before[k] ?? 0);
+  assert.equal(d('qvl_requests_total{endpoint="/v1/chat/completions",mode="instruct",status="200"}'), 1);
+  assert.equal(d('qvl_prompt_tokens_total{mode="instruct"}'), data.usage.prompt_tokens);
+  assert.equal(d('qvl_completion_tokens_total{mode="instruct"}'), 5);
+  assert.equal(data.usage.completion_tokens, 5);
+  assert.equal(d('qvl_reasoning_tokens_total{mode="instruct"}'), 0);
+  assert.equal(d('qvl_time_to_first_token_seconds_count{mode="instruct"}'), 1);
+  assert.equal(d('qvl_inter_token_latency_seconds_count{mode="instruct"}'), 4, 'one gap between each of 5 tokens');
+  assert.ok(d('qvl_time_to_first_token_seconds_sum{mode="instruct"}') > 0);
+  assert.equal(after.qvl_queue_depth, 0);
+  assert.equal(after.qvl_requests_running, 0);
   const h = await fetch(srv.url + '/health');
   assert.equal(h.status, 200);
   assert.equal((await h.json()).status, 'ok');

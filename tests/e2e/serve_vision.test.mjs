@@ -55,6 +55,18 @@ test('an image becomes vision tokens and the request succeeds', async () => {
   assert.equal(textOnly.usage.prompt_tokens_details.image_tokens, 0);
 });
 
+test('the image content reaches the model: other pixels, other log-probs; the same pixels, the same', async () => {
+  const firstTop = async (url) => {
+    const r = await client.chat.completions.create({ model: 'vl', max_tokens: 1, temperature: 0, logprobs: true,
+      top_logprobs: 5, messages: withImage('Describe this.', url) });
+    return JSON.stringify(r.choices[0].logprobs.content[0].top_logprobs);
+  };
+  const a = await firstTop(pngDataUrl(64, 64, 128));
+  assert.equal(await firstTop(pngDataUrl(64, 64, 128)), a, 'deterministic at temperature 0');
+  assert.notEqual(await firstTop(pngDataUrl(64, 64, 20)), a, 'another blue channel changes the answer');
+  assert.notEqual(await firstTop(pngDataUrl(64, 32, 128)), a, 'another size changes the answer');
+});
+
 test('per-request pixel budgets: min_pixels / max_pixels (body and part) and detail', async () => {
   const imageTokens = async (body, parts = {}, url = pngDataUrl(64, 64)) => {
     const r = await postJson(srv.url + '/v1/chat/completions', { model: 'vl', max_tokens: 1, temperature: 0,
