@@ -1,11 +1,24 @@
 // Paged KV cache bookkeeping (model layer): a free list of fixed-size blocks and a
 // block table per sequence. It stores; it does not schedule or share prefixes.
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "base/error.h"
 #include "model/kv_cache_impl.h"
 
 namespace qvl {
+
+KvCache::Impl::~Impl() {
+  if (mapping) munmap(mapping, mapping_bytes);
+}
+
+int64_t KvCache::bytes_per_block(const TextConfig& cfg) {
+  return 2 /*K and V*/ * int64_t(sizeof(uint16_t)) * cfg.num_hidden_layers * cfg.num_key_value_heads * kBlockTokens *
+         cfg.head_dim;
+}
 
 KvCache::Impl::Seq& KvCache::Impl::seq(int id) {
   QVL_CHECK(id >= 0 && id < int(seqs.size()) && seqs[id].used, "kv cache: unknown sequence ", id);
@@ -30,11 +43,21 @@ KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks) : impl_(std::make_uniq
   m.head_dim = cfg.head_dim;
   m.n_blocks = n_blocks;
   m.block_elems = m.n_head_kv * kBlockTokens * m.head_dim;
+  QVL_CHECK(m.n_layers > 0 && m.block_elems > 0, "kv cache: model has no layers or KV heads");
+  const size_t pool_elems = size_t(n_blocks * m.block_elems);
+  m.mapping_bytes = size_t(2 * m.n_layers) * pool_elems * sizeof(uint16_t);
+  // MAP_NORESERVE: address space now, memory when a block is first written (zero-filled).
+  m.mapping = mmap(nullptr, m.mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m.mapping == MAP_FAILED) {
+    m.mapping = nullptr;
+    QVL_FAIL("kv cache: cannot map ", m.mapping_bytes >> 20, " MiB for ", n_blocks, " blocks: ", std::strerror(errno));
+  }
+  auto* base = static_cast<uint16_t*>(m.mapping);
   m.k.resize(m.n_layers);
   m.v.resize(m.n_layers);
   for (int64_t l = 0; l < m.n_layers; ++l) {
-    m.k[l].assign(size_t(n_blocks * m.block_elems), 0);
-    m.v[l].assign(size_t(n_blocks * m.block_elems), 0);
+    m.k[l].base = base + size_t(2 * l) * pool_elems;
+    m.v[l].base = base + size_t(2 * l + 1) * pool_elems;
   }
   // Hand out low block ids first (pop from the back).
   for (int64_t b = n_blocks - 1; b >= 0; --b) m.free_list.push_back(int32_t(b));
@@ -43,6 +66,7 @@ KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks) : impl_(std::make_uniq
 KvCache::~KvCache() = default;
 
 int64_t KvCache::free_blocks() const { return int64_t(impl_->free_list.size()); }
+int64_t KvCache::used_blocks() const { return impl_->n_blocks - free_blocks(); }
 int64_t KvCache::total_blocks() const { return impl_->n_blocks; }
 
 int KvCache::new_sequence() {

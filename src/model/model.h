@@ -18,14 +18,17 @@ namespace qvl {
 class ThreadPool;
 
 // Paged KV cache: fixed-size blocks of kBlockTokens positions per layer, shared
-// pool; each sequence owns a block table. K and V are stored as F16.
+// pool; each sequence owns a block table. K and V are stored as F16. Memory is
+// committed as blocks are first written, not when the pool is made.
 class KvCache {
  public:
   static constexpr int kBlockTokens = 32;
+  static int64_t bytes_per_block(const TextConfig& cfg);  // K + V over all layers
   KvCache(const TextConfig& cfg, int64_t n_blocks);
   ~KvCache();
 
   int64_t free_blocks() const;
+  int64_t used_blocks() const;
   int64_t total_blocks() const;
   int new_sequence();                 // returns a seq id (slot); empty
   void free_sequence(int seq);        // releases its blocks

@@ -1,6 +1,9 @@
 // Paged KV cache bookkeeping: block accounting on reserve / truncate / free and slot reuse.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "base/error.h"
 #include "model/model.h"
 
@@ -40,6 +43,32 @@ TEST(KvCacheTest, ReserveTruncateFree) {
   EXPECT_THROW(kv.length(99), Error);
   EXPECT_THROW(kv.free_sequence(-1), Error);
   EXPECT_THROW(KvCache(small_cfg(), 0), Error);
+}
+
+// A pool sized far beyond what is written costs address space, not memory: the
+// process's resident set grows only by the blocks actually filled.
+TEST(KvCacheTest, MemoryIsCommittedAsBlocksAreWritten) {
+  auto rss_kb = [] {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    return -1LL;
+  };
+  TextConfig c = small_cfg();
+  c.num_hidden_layers = 8;
+  c.num_key_value_heads = 8;
+  c.head_dim = 128;
+  EXPECT_EQ(KvCache::bytes_per_block(c), 2 * 2 * 8 * 8 * 32 * 128);  // 512 KiB
+  const int64_t before = rss_kb();
+  ASSERT_GT(before, 0);
+  KvCache kv(c, 4096);  // 2 GiB of blocks
+  EXPECT_LT(rss_kb() - before, 64 * 1024);  // nothing written: well under 64 MiB resident
+  EXPECT_EQ(kv.used_blocks(), 0);
+  const int s = kv.new_sequence();
+  ASSERT_TRUE(kv.reserve(s, 64));
+  EXPECT_EQ(kv.used_blocks(), 2);
+  EXPECT_EQ(kv.free_blocks() + kv.used_blocks(), kv.total_blocks());
 }
 
 }  // namespace
