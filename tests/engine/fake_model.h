@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "model/model.h"
 
 namespace qvl::testing {
@@ -89,13 +90,17 @@ class FakeModel : public Model {
         toks.push_back(static_cast<int32_t>(v / 1000003LL));
       }
       const int32_t forced = policy_ ? policy_(toks) : -1;
-      for (int32_t v = 0; v < kFakeVocab; ++v) {
-        uint64_t x = (s + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL);
-        x ^= x >> 29;
-        x *= 0xBF58476D1CE4E5B9ULL;
-        x ^= x >> 32;
-        logits[v] = forced >= 0 ? (v == forced ? 20.0f : 0.0f) : static_cast<float>(x % 10000) / 2500.0f;
-      }
+      // Through the pool, as a real model's matmuls are: engines sharing threads
+      // must not trip over each other here.
+      pool.parallel_for(kFakeVocab, 16, [&](int64_t v0, int64_t v1) {
+        for (int64_t v = v0; v < v1; ++v) {
+          uint64_t x = (s + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL);
+          x ^= x >> 29;
+          x *= 0xBF58476D1CE4E5B9ULL;
+          x ^= x >> 32;
+          logits[v] = forced >= 0 ? (v == forced ? 20.0f : 0.0f) : static_cast<float>(x % 10000) / 2500.0f;
+        }
+      });
       logits += kFakeVocab;
     }
   }
