@@ -73,6 +73,13 @@ async function streamChat(url, body, signal) {
   return { status: 200, content, reasoning, finish, times };
 }
 
+// Node's fetch can leave a body read pending forever when the signal aborts
+// mid-body: abortable callers race it against the signal.
+function abortable(promise, signal) {
+  return Promise.race([promise, new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))]);
+}
+
 test('a pair answers concurrent instruct + thinking requests as it answers them one by one', async () => {
   const m = pairModels();
   const srv = await serve(['--model', m.instruct, '--thinking-model', m.thinking, '--name', 'pair', '--ctx', '1024']);
@@ -154,7 +161,7 @@ test('/metrics reports running, per-mode queue depth and KV use with the values 
   const send = (body) => {
     const c = new AbortController();
     ctls.push(c);
-    return streamChat(srv.url, body, c.signal).catch(() => null);
+    return abortable(streamChat(srv.url, body, c.signal), c.signal).catch(() => null);
   };
   // Two thinking requests (cap 1: one runs, one waits), then two instruct ones (one
   // slot left: one runs, one waits).
