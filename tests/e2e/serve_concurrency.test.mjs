@@ -153,9 +153,9 @@ test('8 streaming clients with no max_tokens (--ctx 512) decode together and all
 });
 
 test('/metrics reports running, per-mode queue depth and KV use with the values the load implies', async () => {
-  const srv = await serve(['--model', hybridModel(), '--name', 'm', '--ctx', '512', '--max-running', '2',
+  const srv = await serve(['--model', hybridModel(), '--name', 'm', '--ctx', '1024', '--max-running', '2',
     '--max-running-thinking', '1']);
-  const long = (mode, i) => ({ model: 'm', reasoning_mode: mode, max_tokens: 400, logit_bias: NO_EOS,
+  const long = (mode, i) => ({ model: 'm', reasoning_mode: mode, max_tokens: 1000, logit_bias: NO_EOS,
     messages: [{ role: 'user', content: `Long ${mode} request ${i}` }] });
   const ctls = [];
   const send = (body) => {
@@ -181,9 +181,9 @@ test('/metrics reports running, per-mode queue depth and KV use with the values 
   assert.equal(m['qvl_queue_depth'], 2);
   assert.equal(m['qvl_requests_running_by_mode{mode="thinking"}'], 1);
   const key = '{model="m",checkpoint="single"}';
-  // Two running sequences hold at least a prompt's block each; the pool is 2 contexts of 512.
+  // Two running sequences hold at least a prompt's block each; the pool is 2 contexts of 1024.
   assert.ok(m['qvl_kv_blocks_used' + key] >= 2, JSON.stringify(m));
-  assert.equal(m['qvl_kv_blocks_total' + key], 2 * 512 / 32);
+  assert.equal(m['qvl_kv_blocks_total' + key], 2 * 1024 / 32);
   assert.equal(m['qvl_kv_block_tokens' + key], 32);
   assert.equal(m['qvl_kv_used_bytes' + key] / m['qvl_kv_blocks_used' + key],
     m['qvl_kv_pool_bytes' + key] / m['qvl_kv_blocks_total' + key]);
