@@ -53,6 +53,7 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
                           so instruct requests always find a slot; = --max-running to turn off)
   --max-running-instruct N  at most N instruct-mode sequences (default --max-running)
   --max-batch-tokens N    tokens per forward pass, decode + prefill chunks (default 512)
+  --no-prefix-cache       do not share KV blocks of equal prompt prefixes between requests
   --max-queue N           waiting requests before 429 (default 64)
   --max-body-mb N         request body limit (default 32); --max-images N (default 8)
   --threads N             compute threads; --http-threads N (default 16)
@@ -148,7 +149,7 @@ int serve_main(const std::vector<std::string>& argv) {
           "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
           "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
           "image-url-max-mb"},
-         {"allow-private-image-urls"});
+         {"allow-private-image-urls", "no-prefix-cache"});
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
@@ -204,6 +205,7 @@ int serve_main(const std::vector<std::string>& argv) {
   eopt.max_running_instruct = a.get_int("max-running-instruct", 0);
   eopt.max_batch_tokens = a.get_int("max-batch-tokens", 512);
   eopt.max_queue = ctx.opt.max_queue;
+  eopt.prefix_cache = !a.has("no-prefix-cache");
   QVL_CHECK(eopt.max_running >= 1 && eopt.max_running_thinking >= 1 && eopt.max_running_instruct >= 0 &&
                 eopt.max_batch_tokens >= 1,
             "--max-running, --max-running-thinking and --max-batch-tokens must be >= 1");

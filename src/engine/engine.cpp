@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "engine/kv_budget.h"
+#include "engine/prefix_keys.h"
 #include "engine/sequence.h"
 #include "model/model.h"
 
@@ -76,6 +77,10 @@ uint64_t Engine::submit(GenerationRequest req) {
   }
   // Built here so bad sampling parameters throw on the caller's thread.
   auto seq = std::make_unique<Sequence>(0, std::move(req), model_.tokenizer(), static_cast<int32_t>(cfg.vocab_size));
+  if (opts_.prefix_cache) {  // hashing here keeps it off the engine thread
+    for (const auto& e : seq->req.prompt.embeddings) seq->span_digests.push_back(embedding_digest(e));
+    extend_block_keys(*seq, (n - 1) / KvCache::kBlockTokens);
+  }
   uint64_t id;
   {
     std::lock_guard<std::mutex> lk(mu_);
@@ -127,8 +132,11 @@ GeneratorLoad Engine::load() const {
   l.kv_blocks_used = kv_blocks_total_ - kv_free_.load();
   l.kv_block_tokens = KvCache::kBlockTokens;
   l.kv_block_bytes = KvCache::bytes_per_block(model_.config());
+  l.kv_blocks_cached = kv_cached_.load();
   const EngineStats st = stats();
   l.preemptions = st.preemptions;
+  l.prefix_query_tokens = st.prefix_query_tokens;
+  l.prefix_hit_tokens = st.prefix_hit_tokens;
   l.steps = st.steps;
   l.max_batch_seqs = st.max_batch_seqs;
   return l;

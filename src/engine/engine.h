@@ -15,6 +15,10 @@
 // before thinking ones, each class may be capped (max_running_thinking keeps
 // slots free for instruct), instruct prompts are prefilled first within a step.
 //
+// Prefix caching: full blocks are keyed by content (prefix_keys.h) and shared
+// between sequences; an admitted sequence starts feeding after the longest cached
+// prefix of its tokens (always leaving its last token to compute).
+//
 // Tensors run only on the engine thread, each step under a lease from the
 // ComputeScheduler that every engine of the process shares.
 #pragma once
@@ -52,6 +56,7 @@ struct EngineOptions {
   // Raised to one context if smaller (a lone sequence must always fit).
   int64_t kv_tokens = 0;
   ComputeScheduler* compute = nullptr;  // nullptr = default_scheduler()
+  bool prefix_cache = true;  // share full KV blocks of equal prefixes between requests
 };
 
 struct EngineStats {
@@ -59,6 +64,7 @@ struct EngineStats {
   uint64_t batched_tokens = 0;  // tokens over all forward passes
   uint64_t max_batch_seqs = 0;  // most sequences seen in one forward pass
   uint64_t preemptions = 0;     // sequences preempted (KV dropped, recomputed later)
+  uint64_t prefix_query_tokens = 0, prefix_hit_tokens = 0;  // prompt tokens looked up / found cached
 };
 
 class Engine : public Generator {
@@ -92,6 +98,8 @@ class Engine : public Generator {
   Sequence* next_admissible();
   bool ensure_blocks(Sequence& s, int64_t n_tokens);
   void preempt(Sequence& s);
+  void attach_cached_prefix(Sequence& s);
+  void publish_full_blocks(Sequence& s);
   void requeue_preempted();
   void step();
   void handle_logits(Sequence& s, const float* row);
@@ -129,7 +137,7 @@ class Engine : public Generator {
 
   std::atomic<int> queued_total_{0}, running_total_{0};
   std::array<std::atomic<int>, kRequestClasses> queued_{}, running_{};
-  std::atomic<int64_t> kv_free_{0};
+  std::atomic<int64_t> kv_free_{0}, kv_cached_{0};
   std::thread thread_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "engine/engine.h"
+#include "engine/prefix_keys.h"
 #include "engine/sequence.h"
 #include "model/model.h"
 
@@ -51,8 +52,8 @@ void Engine::admit() {
     }
     if (kv_->free_blocks() < need + spare) return;  // wait for blocks to come back
     s->kv_seq = kv_->new_sequence();
+    attach_cached_prefix(*s);
     kv_->reserve(s->kv_seq, static_cast<int64_t>(s->tokens.size()));
-    s->n_fed = 0;
     s->admitted_seq = ++admissions_;
     if (s->preemptions == 0) s->queue_ms = s->since_submit.ms();
     s->queued = false;
@@ -63,6 +64,41 @@ void Engine::admit() {
     waiting_.erase(it);
   }
   kv_free_.store(kv_->free_blocks());
+}
+
+// Starts s (just given an empty KV sequence) after the longest cached prefix of
+// its tokens. Its last token is always computed (it gives the logits), and so
+// is at least one more: a lone remaining token would run as a one-token row,
+// whose arithmetic differs from the prefill that a cold request gets (0003).
+void Engine::attach_cached_prefix(Sequence& s) {
+  s.n_fed = 0;
+  s.n_published = 0;
+  if (!opts_.prefix_cache) return;
+  const int64_t bt = KvCache::kBlockTokens, n = static_cast<int64_t>(s.tokens.size());
+  const int64_t max_blocks = (n - 2) / bt;
+  int64_t got = 0;
+  if (max_blocks > 0) {
+    extend_block_keys(s, max_blocks);
+    got = kv_->attach_prefix(s.kv_seq, std::vector<std::string>(s.block_keys.begin(), s.block_keys.begin() + max_blocks));
+  }
+  s.n_fed = static_cast<int>(got * bt);
+  s.n_published = got;
+  if (s.preemptions == 0) {
+    s.cached_tokens = std::min(s.n_fed, s.n_prompt);
+    std::lock_guard<std::mutex> lk(mu_);
+    stats_.prefix_query_tokens += static_cast<uint64_t>(s.n_prompt);
+    stats_.prefix_hit_tokens += static_cast<uint64_t>(s.cached_tokens);
+  }
+}
+
+// Offers s's newly filled blocks for sharing.
+void Engine::publish_full_blocks(Sequence& s) {
+  if (!opts_.prefix_cache || s.kv_seq < 0) return;
+  const int64_t full = s.n_fed / KvCache::kBlockTokens;
+  if (full <= s.n_published) return;
+  extend_block_keys(s, full);
+  for (; s.n_published < full; ++s.n_published)
+    kv_->publish_block(s.kv_seq, s.n_published, s.block_keys[static_cast<size_t>(s.n_published)]);
 }
 
 // Grows s's block table to hold n_tokens, preempting other sequences (never one
@@ -123,6 +159,7 @@ void Engine::reap() {
   running_seqs_.erase(std::remove_if(running_seqs_.begin(), running_seqs_.end(), gone), running_seqs_.end());
   waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(), gone), waiting_.end());
   kv_free_.store(kv_->free_blocks());
+  kv_cached_.store(kv_->cached_idle_blocks());
 }
 
 }  // namespace qvl

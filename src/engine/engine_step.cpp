@@ -104,6 +104,7 @@ void Engine::step() {
   const float* row = logits_.data();
   for (const Chunk& c : chunks) {
     c.seq->n_fed += c.count;
+    publish_full_blocks(*c.seq);
     if (!c.logits) continue;
     handle_logits(*c.seq, row);
     row += vocab;
@@ -174,6 +175,7 @@ void Engine::finish(Sequence& s, FinishReason why, const std::string& error) {
   }
   // Before on_done: a caller that sees the end sees the blocks back and the gauges moved.
   kv_free_.store(kv_->free_blocks());
+  kv_cached_.store(kv_->cached_idle_blocks());
   if (s.queued) count_queued(s, -1);
   else count_running(s, -1);
   s.queued = false;
@@ -181,6 +183,7 @@ void Engine::finish(Sequence& s, FinishReason why, const std::string& error) {
   r.finish = why;
   r.error = error;
   r.prompt_tokens = s.n_prompt;
+  r.cached_tokens = s.cached_tokens;
   r.completion_tokens = s.completion;
   r.reasoning_tokens = s.thinking.reasoning_tokens();
   r.budget_hit = s.thinking.budget_hit();

@@ -19,7 +19,9 @@ struct GeneratorLoad {
   int64_t kv_blocks_total = 0, kv_blocks_used = 0;
   int kv_block_tokens = 0;
   int64_t kv_block_bytes = 0;
+  int64_t kv_blocks_cached = 0; // free blocks still holding a shared prefix (reused or evicted on demand)
   uint64_t preemptions = 0;     // sequences whose KV was dropped to make room (recomputed later)
+  uint64_t prefix_query_tokens = 0, prefix_hit_tokens = 0;  // prompt tokens looked up / found in the prefix cache
   uint64_t steps = 0;           // batched forward passes
   uint64_t max_batch_seqs = 0;  // most sequences in one forward pass so far
 };

@@ -85,6 +85,7 @@ struct GenerationResult {
   FinishReason finish = FinishReason::kStop;
   std::string error;  // when finish == kError
   int prompt_tokens = 0;
+  int cached_tokens = 0;  // of prompt_tokens, those whose KV came from the prefix cache
   int completion_tokens = 0;
   int reasoning_tokens = 0;
   bool budget_hit = false;

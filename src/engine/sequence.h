@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/timer.h"
@@ -73,6 +74,13 @@ struct Sequence {
   bool preempted = false;   // KV dropped this step; goes back to the queue's head
   int preemptions = 0;
   uint64_t admitted_seq = 0;  // admission counter: higher = newer (preempted first)
+  // Prefix caching (prefix_keys.h): keys of the full blocks computed so far, the
+  // features' digest per embedding span, blocks already offered for sharing, and
+  // prompt tokens found in the cache at first admission.
+  std::vector<std::string> block_keys;
+  std::vector<std::string> span_digests;
+  int64_t n_published = 0;
+  int cached_tokens = 0;
   int klass() const { return static_cast<int>(req.request_class); }
 
   Timer since_submit;

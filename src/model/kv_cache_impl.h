@@ -7,6 +7,9 @@
 // so the touched part stays compact).
 #pragma once
 #include <cstdint>
+#include <list>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/model.h"
@@ -25,7 +28,21 @@ struct KvCache::Impl {
   void* mapping = nullptr;                 // every pool, one mmap
   size_t mapping_bytes = 0;
   ~Impl();
-  std::vector<int32_t> free_list;          // physical blocks not owned by any sequence
+  std::vector<int32_t> free_list;          // physical blocks not owned by any sequence, holding nothing reusable
+
+  // Prefix sharing: a full block may carry a content key; sequences that start
+  // with the same content attach the same physical block (refs counts them).
+  // A keyed block nobody holds stays cached, in `idle` (least recently released
+  // first), until it is attached again or evicted for a new allocation.
+  std::vector<int32_t> refs;                        // per block
+  std::vector<std::string> key_of;                  // per block; "" = none
+  std::unordered_map<std::string, int32_t> by_key;  // key -> block
+  std::list<int32_t> idle;                          // keyed blocks with refs == 0
+  std::vector<std::list<int32_t>::iterator> idle_at;  // per block, valid while in idle
+  std::vector<uint8_t> in_idle;
+
+  int32_t take_block();        // from free_list, else evicts the oldest idle block; -1 if none
+  void release_block(int32_t b);
 
   struct Seq {
     bool used = false;

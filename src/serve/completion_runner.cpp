@@ -148,7 +148,8 @@ struct Run {
     }
     return {{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", completion},
             {"total_tokens", r.prompt_tokens + completion},
-            {"prompt_tokens_details", {{"image_tokens", r.image_tokens}, {"video_tokens", r.video_tokens}}},
+            {"prompt_tokens_details", {{"cached_tokens", choices[0].result.cached_tokens},
+                                       {"image_tokens", r.image_tokens}, {"video_tokens", r.video_tokens}}},
             {"completion_tokens_details", {{"reasoning_tokens", reasoning}}}};
   }
 

@@ -1,7 +1,8 @@
 // Server metrics in Prometheus text format: requests by endpoint, mode and
 // status; prompt / completion / reasoning tokens; queue depth and running
-// requests, per mode too; per checkpoint the KV pool's blocks (total, used),
-// preemptions, forward passes and the largest batch (read from the engines at
+// requests, per mode too; per checkpoint the KV pool's blocks (total, used,
+// cached), prefix-cache lookups and hits, preemptions, forward passes and the
+// largest batch (read from the engines at
 // scrape time); time-to-first-token and inter-token latency histograms. Thread-safe.
 #pragma once
 #include <array>
