@@ -50,7 +50,8 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
                           --max-running contexts); printed at start. Blocks fill as sequences grow.
   --max-running N         sequences decoded together per checkpoint (default 8)
   --max-running-thinking N  of those, at most N thinking-mode sequences (default: 3/4 of --max-running,
-                          so instruct requests always find a slot; = --max-running to turn off)
+                          so instruct requests always find a slot; = --max-running to turn off; the
+                          halves of an instruct + thinking pair have no default cap)
   --max-running-instruct N  at most N instruct-mode sequences (default --max-running)
   --max-batch-tokens N    tokens per forward pass, decode + prefill chunks (default 512)
   --no-prefix-cache       do not share KV blocks of equal prompt prefixes between requests
@@ -214,6 +215,11 @@ int serve_main(const std::vector<std::string>& argv) {
     auto l = std::make_shared<Loaded>();
     l->model = load_model(spec.path);
     EngineOptions o = eopt;
+    // Half of an instruct + thinking pair: one mode only, nothing to keep slots free for.
+    bool pair_half = false;
+    for (const auto& d : cfg.models)
+      pair_half = pair_half || (d.is_pair() && (&spec == &*d.instruct || &spec == &*d.thinking));
+    if (pair_half && !a.has("max-running-thinking")) o.max_running_thinking = o.max_running;
     const int ctx_len = engine_context_length(l->model->config(), eopt.context_length);
     const KvPlan plan = plan_kv_pool(l->model->config(), kv_budget.per_checkpoint, ctx_len, eopt.max_running);
     o.kv_tokens = plan.tokens;

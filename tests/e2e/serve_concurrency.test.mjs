@@ -122,10 +122,16 @@ test('a pair answers concurrent instruct + thinking requests as it answers them 
       assert.equal(together[i].finish, a.finish_reason, `request ${i} finish_reason`);
     }
   }
-  const mt = await metrics(srv.url);
+  let mt = await metrics(srv.url);
   // Both engines batched several sequences at once, and every KV block came back.
   assert.ok(mt['qvl_batch_sequences_max{model="pair",checkpoint="instruct"}'] >= 2, JSON.stringify(mt));
   assert.ok(mt['qvl_batch_sequences_max{model="pair",checkpoint="thinking"}'] >= 2);
+  // The thinking half serves one mode: no slots are held back for instruct (the
+  // hybrid default caps thinking at 6 of 8), so 8 thinking requests run together.
+  await Promise.all(Array.from({ length: 8 }, (_, i) => postJson(srv.url + C, { model: 'pair',
+    reasoning_mode: 'thinking', max_tokens: 200, logit_bias: NO_EOS, messages: [{ role: 'user', content: `T${i}` }] })));
+  mt = await metrics(srv.url);
+  assert.equal(mt['qvl_batch_sequences_max{model="pair",checkpoint="thinking"}'], 8);
   assert.equal(sum(mt, 'qvl_kv_blocks_used{'), 0);
   assert.equal(mt['qvl_requests_running'], 0);
 });
