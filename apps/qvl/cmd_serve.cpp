@@ -1,9 +1,12 @@
 // `qvl serve`: the OpenAI-compatible HTTP server. Parses flags or a deployment
 // file, starts listening at once (GET /health says 503 until the models are
-// loaded), loads every checkpoint with its own engine thread, then serves until
-// SIGINT/SIGTERM. HTTP handling lives in src/serve; this file only wires it.
+// loaded), loads every checkpoint with its own engine thread and KV pool (all
+// engines share the compute threads through default_scheduler()), then serves
+// until SIGINT/SIGTERM. HTTP handling lives in src/serve; this file only wires it.
 #include <csignal>
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -13,6 +16,7 @@
 #include "base/log.h"
 #include "base/thread_pool.h"
 #include "engine/engine.h"
+#include "engine/kv_budget.h"
 #include "model/model.h"
 #include "serve/config_file.h"
 #include "serve/deployment.h"
@@ -41,7 +45,16 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --profiles FILE         per-mode profiles for every model (JSON/YAML {instruct: {...}, thinking: {...}})
   --wrapup TEXT           line injected when the thinking budget is spent (must contain </think>)
   --ctx N                 context length per sequence (default: min(model maximum, 8192))
+  --kv-memory SIZE        KV cache memory over all checkpoints, e.g. 4G, 512M (default: half of the
+                          available RAM less the model files; a checkpoint never takes more than
+                          --max-running contexts); printed at start. Blocks fill as sequences grow.
   --max-running N         sequences decoded together per checkpoint (default 8)
+  --max-running-thinking N  of those, at most N thinking-mode sequences (default: 3/4 of --max-running,
+                          so instruct requests always find a slot; = --max-running to turn off; the
+                          halves of an instruct + thinking pair have no default cap)
+  --max-running-instruct N  at most N instruct-mode sequences (default --max-running)
+  --max-batch-tokens N    tokens per forward pass, decode + prefill chunks (default 512)
+  --no-prefix-cache       do not share KV blocks of equal prompt prefixes between requests
   --max-queue N           waiting requests before 429 (default 64)
   --max-body-mb N         request body limit (default 32); --max-images N (default 8)
   --threads N             compute threads; --http-threads N (default 16)
@@ -53,6 +66,49 @@ struct Loaded {
   std::unique_ptr<Engine> engine;  // declared after the model: destroyed first
   std::shared_ptr<void> vision;
 };
+
+struct KvBudget {
+  int64_t per_checkpoint = 0;
+};
+
+// --kv-memory, or half of what the machine has available once the model files
+// are in memory; split evenly between the checkpoints (a pair gets two pools).
+KvBudget kv_budget_for(const Args& a, const serve::ServeConfig& cfg) {
+  namespace fs = std::filesystem;
+  int n = 0;
+  int64_t files = 0;
+  auto add = [&](const std::string& p) {
+    if (p.empty()) return;
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& e : fs::recursive_directory_iterator(p, ec))
+        if (e.is_regular_file(ec)) files += static_cast<int64_t>(e.file_size(ec));
+    } else {
+      files += static_cast<int64_t>(fs::file_size(p, ec));
+    }
+  };
+  for (const auto& d : cfg.models)
+    for (const auto* c : {&d.single, &d.instruct, &d.thinking})
+      if (*c) {
+        ++n;
+        add((*c)->path);
+        add((*c)->mmproj);
+      }
+  KvBudget b;
+  int64_t total = 0;
+  if (a.has("kv-memory")) {
+    total = parse_memory_size(a.get("kv-memory"));
+    log_info("kv memory: ", total >> 20, " MiB (--kv-memory) over ", n, " checkpoint(s)");
+  } else {
+    const int64_t avail = available_memory_bytes();
+    QVL_CHECK(avail > 0, "cannot read MemAvailable from /proc/meminfo; give --kv-memory");
+    total = std::max<int64_t>((avail - files) / 2, int64_t(256) << 20);
+    log_info("kv memory: ", total >> 20, " MiB over ", n, " checkpoint(s) (half of ", avail >> 20,
+             " MiB available less ", files >> 20, " MiB of model files; set with --kv-memory)");
+  }
+  b.per_checkpoint = total / std::max(1, n);
+  return b;
+}
 
 serve::ServeConfig config_from(const Args& a) {
   if (a.has("deployment")) {
@@ -90,10 +146,11 @@ int serve_main(const std::vector<std::string>& argv) {
     }
   Args a(argv,
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
-          "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "max-running", "max-queue", "max-body-mb",
+          "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "max-running", "max-running-thinking",
+          "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
           "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
           "image-url-max-mb"},
-         {"allow-private-image-urls"});
+         {"allow-private-image-urls", "no-prefix-cache"});
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
@@ -145,11 +202,32 @@ int serve_main(const std::vector<std::string>& argv) {
   EngineOptions eopt;
   eopt.context_length = a.get_int("ctx", 0);
   eopt.max_running = a.get_int("max-running", 8);
+  eopt.max_running_thinking = a.get_int("max-running-thinking", std::max(1, eopt.max_running * 3 / 4));
+  eopt.max_running_instruct = a.get_int("max-running-instruct", 0);
+  eopt.max_batch_tokens = a.get_int("max-batch-tokens", 512);
   eopt.max_queue = ctx.opt.max_queue;
+  eopt.prefix_cache = !a.has("no-prefix-cache");
+  QVL_CHECK(eopt.max_running >= 1 && eopt.max_running_thinking >= 1 && eopt.max_running_instruct >= 0 &&
+                eopt.max_batch_tokens >= 1,
+            "--max-running, --max-running-thinking and --max-batch-tokens must be >= 1");
+  const KvBudget kv_budget = kv_budget_for(a, cfg);
   auto loader = [&](const serve::CheckpointSpec& spec) {
     auto l = std::make_shared<Loaded>();
     l->model = load_model(spec.path);
-    l->engine = std::make_unique<Engine>(*l->model, eopt);
+    EngineOptions o = eopt;
+    // Half of an instruct + thinking pair: one mode only, nothing to keep slots free for.
+    bool pair_half = false;
+    for (const auto& d : cfg.models)
+      pair_half = pair_half || (d.is_pair() && (&spec == &*d.instruct || &spec == &*d.thinking));
+    if (pair_half && !a.has("max-running-thinking")) o.max_running_thinking = o.max_running;
+    const int ctx_len = engine_context_length(l->model->config(), eopt.context_length);
+    const KvPlan plan = plan_kv_pool(l->model->config(), kv_budget.per_checkpoint, ctx_len, eopt.max_running);
+    o.kv_tokens = plan.tokens;
+    log_info("kv cache for ", spec.path, ": ", plan.tokens, " tokens (", plan.tokens / KvCache::kBlockTokens,
+             " blocks of ", KvCache::kBlockTokens, "), up to ", plan.bytes >> 20, " MiB f16",
+             plan.capped ? " (= --max-running x --ctx; the budget allows more)" : " (the whole budget)",
+             "; context ", ctx_len);
+    l->engine = std::make_unique<Engine>(*l->model, o);
     auto cp = std::make_shared<serve::Checkpoint>();
     cp->path = spec.path;
     cp->tokenizer = &l->model->tokenizer();

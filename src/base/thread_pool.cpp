@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 
 #include "base/error.h"
@@ -10,7 +11,16 @@
 namespace qvl {
 namespace {
 constexpr int kSpinIterations = 1 << 16;  // ~100 us of pause before sleeping
-}
+// The pool whose job this thread is running now (caller or worker), so a nested
+// run() on the same pool is recognised instead of deadlocking on run_mutex_.
+thread_local const ThreadPool* t_inside = nullptr;
+
+struct InsideGuard {
+  const ThreadPool* saved;
+  explicit InsideGuard(const ThreadPool* p) : saved(t_inside) { t_inside = p; }
+  ~InsideGuard() { t_inside = saved; }
+};
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
@@ -45,16 +55,22 @@ void ThreadPool::worker_loop(int ith) {
     }
     seen = gen;
     if (stop_.load()) return;
-    (*job_)(ith, n_threads_);
+    {
+      InsideGuard inside(this);
+      (*job_)(ith, n_threads_);
+    }
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
 void ThreadPool::run(const std::function<void(int, int)>& fn) {
-  if (n_threads_ == 1) {
+  if (n_threads_ == 1 || t_inside == this) {  // one thread, or nested inside our own job
+    InsideGuard inside(this);
     fn(0, 1);
     return;
   }
+  std::lock_guard<std::mutex> one_job(run_mutex_);
+  InsideGuard inside(this);
   job_ = &fn;
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
@@ -63,7 +79,12 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   if (sleepers_.load() > 0) wake_.notify_all();
-  fn(0, n_threads_);
+  std::exception_ptr failed;
+  try {
+    fn(0, n_threads_);
+  } catch (...) {
+    failed = std::current_exception();  // the workers still hold fn: wait for them first
+  }
   // Spin while workers finish (the common, fast case), but yield once it takes
   // long: on an oversubscribed machine the worker we wait for needs our core.
   for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
@@ -71,6 +92,7 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     else std::this_thread::yield();
   }
   job_ = nullptr;
+  if (failed) std::rethrow_exception(failed);
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

@@ -1,6 +1,10 @@
 // The one thread pool (DESIGN: kernels never start threads). The calling thread
 // works as thread 0. Workers spin briefly between jobs (decode issues thousands of
 // small jobs per second) and then sleep on a condition variable.
+// Safe by construction: run() from several threads at once takes turns (a mutex
+// around each job), and run() from inside a job of the same pool runs the nested
+// job inline on the calling thread as (0, 1). Who gets the pool for how long is
+// decided a level up, by ComputeScheduler (base/compute_scheduler.h).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -22,7 +26,8 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   // Runs fn(ith, nth) once on each of nth = size() threads and waits for all.
-  // Not reentrant: fn must not call run() on the same pool.
+  // Concurrent callers take turns; a call from inside one of this pool's jobs
+  // runs fn(0, 1) inline (every job must accept any nth >= 1).
   void run(const std::function<void(int ith, int nth)>& fn);
 
   // Splits [0, n) into chunks of at least `grain` items handed out dynamically;
@@ -41,6 +46,7 @@ class ThreadPool {
   std::atomic<int> sleepers_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::mutex run_mutex_;  // one job at a time; held for the whole of run()
 };
 
 // Process-wide pool used by the CLI and the engine; sized by set_default_threads()

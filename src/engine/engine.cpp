@@ -1,20 +1,25 @@
-// Engine: the engine thread's loop (take requests, admit, one batched forward,
-// sample), request validation on the caller's thread, and finishing requests.
-// KV admission is by reservation: a sequence is admitted only when blocks for
-// min(prompt + max_tokens, context) are uncommitted, so a running sequence can
-// never run out of KV blocks and nothing ever needs preempting.
+// Engine: construction (KV pool sizing), request validation on the caller's
+// thread, the engine thread's loop (take requests and compute tasks, admit, one
+// batched forward, sample) and the load snapshot. Admission, preemption and
+// finishing live in engine_admit.cpp; the step itself in engine_step.cpp.
 #include "engine/engine.h"
 
 #include <algorithm>
 #include <exception>
 
+#include "base/compute_scheduler.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "base/thread_pool.h"
+#include "engine/kv_budget.h"
+#include "engine/prefix_keys.h"
 #include "engine/sequence.h"
 #include "model/model.h"
 
 namespace qvl {
+
+void Generator::run_compute(std::function<void(ThreadPool&)>) {
+  QVL_FAIL("this generator has no compute threads to run a task on");
+}
 
 namespace {
 
@@ -26,16 +31,16 @@ Engine::Engine(Model& model, EngineOptions opts) : model_(model), opts_(opts) {
   const TextConfig& cfg = model.config();
   QVL_CHECK(opts.max_batch_tokens >= 1, "max_batch_tokens must be >= 1");
   QVL_CHECK(opts.max_running >= 1, "max_running must be >= 1");
+  QVL_CHECK(opts.max_running_instruct >= 0 && opts.max_running_thinking >= 0, "per-class caps must be >= 0");
   QVL_CHECK(opts.max_queue >= 0, "max_queue must be >= 0");
   QVL_CHECK(cfg.vocab_size > 0, "model has an empty vocabulary");
-  const int64_t max_pos = cfg.max_position_embeddings > 0 ? cfg.max_position_embeddings : 8192;
-  ctx_ = static_cast<int>(opts.context_length > 0 ? std::min<int64_t>(opts.context_length, max_pos)
-                                                  : std::min<int64_t>(max_pos, 8192));
-  const int64_t kv_tokens = std::max<int64_t>(opts.kv_tokens, ctx_);
+  ctx_ = engine_context_length(cfg, opts.context_length);
+  const int64_t kv_tokens =
+      std::max<int64_t>(opts.kv_tokens > 0 ? opts.kv_tokens : int64_t(opts.max_running) * ctx_, ctx_);
   kv_blocks_total_ = blocks_for(kv_tokens);
   kv_ = std::make_unique<KvCache>(cfg, kv_blocks_total_);
   kv_free_.store(kv_->free_blocks());
-  pool_ = opts.pool ? opts.pool : &default_pool();
+  compute_ = opts.compute ? opts.compute : &default_scheduler();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -72,15 +77,20 @@ uint64_t Engine::submit(GenerationRequest req) {
   }
   // Built here so bad sampling parameters throw on the caller's thread.
   auto seq = std::make_unique<Sequence>(0, std::move(req), model_.tokenizer(), static_cast<int32_t>(cfg.vocab_size));
+  if (opts_.prefix_cache) {  // hashing here keeps it off the engine thread
+    for (const auto& e : seq->req.prompt.embeddings) seq->span_digests.push_back(embedding_digest(e));
+    extend_block_keys(*seq, (n - 1) / KvCache::kBlockTokens);
+  }
   uint64_t id;
   {
     std::lock_guard<std::mutex> lk(mu_);
     QVL_CHECK(!stop_, "the engine is shutting down");
-    QVL_CHECK(queued_.load() < opts_.max_queue, "queue full (", opts_.max_queue, " requests waiting)");
+    QVL_CHECK(queued_total_.load() < opts_.max_queue, "queue full (", opts_.max_queue, " requests waiting)");
     id = next_id_++;
     seq->id = id;
+    seq->queued = true;
+    count_queued(*seq, +1);
     incoming_.push_back(std::move(seq));
-    queued_.fetch_add(1);
   }
   cv_.notify_all();
   return id;
@@ -94,9 +104,70 @@ void Engine::cancel(uint64_t id) {
   cv_.notify_all();
 }
 
+void Engine::run_compute(std::function<void(ThreadPool&)> fn) {
+  auto task = std::make_shared<ComputeTask>();
+  task->fn = std::move(fn);
+  std::future<void> done = task->done.get_future();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    QVL_CHECK(!stop_, "the engine is shutting down");
+    tasks_.push_back(task);
+  }
+  cv_.notify_all();
+  done.get();  // rethrows what fn threw
+}
+
 EngineStats Engine::stats() const {
   std::lock_guard<std::mutex> lk(mu_);
   return stats_;
+}
+
+GeneratorLoad Engine::load() const {
+  GeneratorLoad l;
+  for (int c = 0; c < kRequestClasses; ++c) {
+    l.queued[c] = queued_[c].load();
+    l.running[c] = running_[c].load();
+  }
+  l.kv_blocks_total = kv_blocks_total_;
+  l.kv_blocks_used = kv_blocks_total_ - kv_free_.load();
+  l.kv_block_tokens = KvCache::kBlockTokens;
+  l.kv_block_bytes = KvCache::bytes_per_block(model_.config());
+  l.kv_blocks_cached = kv_cached_.load();
+  const EngineStats st = stats();
+  l.preemptions = st.preemptions;
+  l.prefix_query_tokens = st.prefix_query_tokens;
+  l.prefix_hit_tokens = st.prefix_hit_tokens;
+  l.steps = st.steps;
+  l.max_batch_seqs = st.max_batch_seqs;
+  return l;
+}
+
+void Engine::count_queued(const Sequence& s, int delta) {
+  queued_[s.klass()].fetch_add(delta);
+  queued_total_.fetch_add(delta);
+}
+
+void Engine::count_running(const Sequence& s, int delta) {
+  running_[s.klass()].fetch_add(delta);
+  running_total_.fetch_add(delta);
+}
+
+// One compute task (a vision encode) under its own lease, between two steps.
+void Engine::run_one_task() {
+  std::shared_ptr<ComputeTask> task;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (tasks_.empty()) return;
+    task = std::move(tasks_.front());
+    tasks_.pop_front();
+  }
+  try {
+    auto lease = compute_->acquire();
+    task->fn(lease.pool());
+    task->done.set_value();
+  } catch (...) {
+    task->done.set_exception(std::current_exception());
+  }
 }
 
 void Engine::loop() {
@@ -105,7 +176,8 @@ void Engine::loop() {
     {
       std::unique_lock<std::mutex> lk(mu_);
       cv_.wait(lk, [&] {
-        return stop_ || !incoming_.empty() || !cancel_ids_.empty() || !running_seqs_.empty() || !waiting_.empty();
+        return stop_ || !incoming_.empty() || !cancel_ids_.empty() || !tasks_.empty() || !running_seqs_.empty() ||
+               !waiting_.empty();
       });
       if (stop_) break;
       for (auto& s : incoming_) waiting_.push_back(std::move(s));
@@ -117,47 +189,24 @@ void Engine::loop() {
     for (auto& s : running_seqs_)
       if (cancels.count(s->id)) finish(*s, FinishReason::kCancelled);
     reap();
+    run_one_task();
     admit();
     if (!running_seqs_.empty()) step();
+    requeue_preempted();
     reap();
   }
-  // Shutting down: everything unfinished ends as cancelled.
+  // Shutting down: everything unfinished ends as cancelled; pending tasks fail.
+  std::deque<std::shared_ptr<ComputeTask>> tasks;
   {
     std::lock_guard<std::mutex> lk(mu_);
     for (auto& s : incoming_) waiting_.push_back(std::move(s));
     incoming_.clear();
+    tasks.swap(tasks_);
   }
+  for (auto& t : tasks) t->done.set_exception(std::make_exception_ptr(Error("the engine is shutting down")));
   for (auto& s : waiting_) finish(*s, FinishReason::kCancelled);
   for (auto& s : running_seqs_) finish(*s, FinishReason::kCancelled);
   reap();
-}
-
-void Engine::admit() {
-  while (!waiting_.empty() && static_cast<int>(running_seqs_.size()) < opts_.max_running) {
-    Sequence& s = *waiting_.front();
-    const int64_t need = blocks_for(std::min<int64_t>(static_cast<int64_t>(s.n_prompt) + s.req.max_tokens, ctx_));
-    if (kv_blocks_committed_ + need > kv_blocks_total_) break;  // FIFO: wait for blocks to come back
-    s.kv_seq = kv_->new_sequence();
-    s.committed_blocks = need;
-    kv_blocks_committed_ += need;
-    s.queue_ms = s.since_submit.ms();
-    running_seqs_.push_back(std::move(waiting_.front()));
-    waiting_.pop_front();
-    queued_.fetch_sub(1);
-    running_count_.fetch_add(1);
-  }
-}
-
-// Removes finished sequences from the waiting and running lists.
-void Engine::reap() {
-  auto gone = [](const std::unique_ptr<Sequence>& s) { return s->done; };
-  const size_t before = running_seqs_.size();
-  running_seqs_.erase(std::remove_if(running_seqs_.begin(), running_seqs_.end(), gone), running_seqs_.end());
-  running_count_.fetch_sub(static_cast<int>(before - running_seqs_.size()));
-  const size_t wbefore = waiting_.size();
-  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(), gone), waiting_.end());
-  queued_.fetch_sub(static_cast<int>(wbefore - waiting_.size()));
-  kv_free_.store(kv_->free_blocks());
 }
 
 }  // namespace qvl

@@ -1,9 +1,11 @@
-// Engine: one scheduling step (pack the batch, forward, sample) and what happens
-// to each new token (thinking budget, stop rules, callbacks, finishing).
+// Engine: one scheduling step (pack the batch, forward under a compute lease,
+// sample) and what happens to each new token (thinking budget, stop rules,
+// callbacks, finishing).
 // Runs on the engine thread only.
 #include <algorithm>
 #include <exception>
 
+#include "base/compute_scheduler.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "engine/engine.h"
@@ -24,25 +26,26 @@ struct Chunk {
 
 void Engine::step() {
   // Decode tokens first (one per generating sequence keeps latency flat), then
-  // prefill chunks (and injected wrap-ups) in admission order with what is left.
+  // prefill chunks (and injected wrap-ups): instruct sequences before thinking
+  // ones, each class in admission order, with what is left of the budget.
   std::vector<Chunk> chunks;
   int budget = opts_.max_batch_tokens;
-  for (int pass = 0; pass < 2; ++pass) {
+  for (int pass = 0; pass < 1 + kRequestClasses; ++pass) {
     for (auto& sp : running_seqs_) {
       Sequence& s = *sp;
-      if (s.done || budget <= 0) continue;
+      if (s.done || s.preempted || s.in_step || budget <= 0) continue;
       const int u = s.unfed();
       const bool decode = u == 1 && s.n_fed >= s.n_prompt;
       if (u <= 0 || (pass == 0) != decode) continue;
+      if (pass > 0 && s.klass() != pass - 1) continue;
       const int take = std::min(u, budget);
-      if (!kv_->reserve(s.kv_seq, s.n_fed + take)) {  // cannot happen with reservations; be safe
-        finish(s, FinishReason::kError, "KV cache exhausted");
-        continue;
-      }
+      if (!ensure_blocks(s, s.n_fed + take)) continue;  // s was preempted: it waits for blocks
+      s.in_step = true;
       chunks.push_back({&s, s.n_fed, take, take == u});
       budget -= take;
     }
   }
+  for (const Chunk& c : chunks) c.seq->in_step = false;
   if (chunks.empty()) return;
 
   Batch b;
@@ -85,7 +88,8 @@ void Engine::step() {
   const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
   logits_.resize(static_cast<size_t>(n_wanted) * vocab);
   try {
-    model_.forward(b, *kv_, logits_.data(), *pool_);
+    auto lease = compute_->acquire();  // the threads are shared with the other engines
+    model_.forward(b, *kv_, logits_.data(), lease.pool());
   } catch (const std::exception& e) {
     log_error("engine: forward pass failed: ", e.what());
     for (const Chunk& c : chunks) finish(*c.seq, FinishReason::kError, e.what());
@@ -100,6 +104,7 @@ void Engine::step() {
   const float* row = logits_.data();
   for (const Chunk& c : chunks) {
     c.seq->n_fed += c.count;
+    publish_full_blocks(*c.seq);
     if (!c.logits) continue;
     handle_logits(*c.seq, row);
     row += vocab;
@@ -167,14 +172,18 @@ void Engine::finish(Sequence& s, FinishReason why, const std::string& error) {
   if (s.kv_seq >= 0) {
     kv_->free_sequence(s.kv_seq);
     s.kv_seq = -1;
-    kv_blocks_committed_ -= s.committed_blocks;
-    s.committed_blocks = 0;
-    kv_free_.store(kv_->free_blocks());  // before on_done: a caller that sees the end sees the blocks back
   }
+  // Before on_done: a caller that sees the end sees the blocks back and the gauges moved.
+  kv_free_.store(kv_->free_blocks());
+  kv_cached_.store(kv_->cached_idle_blocks());
+  if (s.queued) count_queued(s, -1);
+  else count_running(s, -1);
+  s.queued = false;
   GenerationResult r;
   r.finish = why;
   r.error = error;
   r.prompt_tokens = s.n_prompt;
+  r.cached_tokens = s.cached_tokens;
   r.completion_tokens = s.completion;
   r.reasoning_tokens = s.thinking.reasoning_tokens();
   r.budget_hit = s.thinking.budget_hit();

@@ -74,10 +74,18 @@ struct TokenEvent {
 
 enum class FinishReason { kStop, kLength, kCancelled, kError };
 
+// Scheduling class of a request: the engine admits instruct requests before
+// thinking ones, caps each class's running sequences, prefills instruct prompts
+// first and preempts thinking sequences first (engine.h). The serve layer sets
+// it from the reasoning mode.
+enum class RequestClass { kInstruct = 0, kThinking = 1 };
+inline constexpr int kRequestClasses = 2;
+
 struct GenerationResult {
   FinishReason finish = FinishReason::kStop;
   std::string error;  // when finish == kError
   int prompt_tokens = 0;
+  int cached_tokens = 0;  // of prompt_tokens, those whose KV came from the prefix cache
   int completion_tokens = 0;
   int reasoning_tokens = 0;
   bool budget_hit = false;
@@ -91,6 +99,7 @@ struct GenerationRequest {
   std::vector<int32_t> stop_tokens;      // e.g. <|im_end|>, <|endoftext|>; not reported as output
   std::vector<std::string> stop_strings;  // text; output is cut before the match
   ThinkingControl thinking;
+  RequestClass request_class = RequestClass::kInstruct;
   // Called on the engine thread for each output token; return false to cancel
   // (client gone). Must be quick: it runs inside the batch loop.
   std::function<bool(const TokenEvent&)> on_token;

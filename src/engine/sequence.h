@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/timer.h"
@@ -66,10 +67,21 @@ struct Sequence {
   std::vector<int32_t> tokens;  // prompt, then output (sampled or injected)
   int n_fed = 0;                // tokens[0, n_fed) are in the KV cache
   int kv_seq = -1;
-  int64_t committed_blocks = 0;
   int completion = 0;
   bool done = false;
-  bool cancel_requested = false;
+  bool queued = false;      // counted in the engine's queue gauges (incoming or waiting)
+  bool in_step = false;     // has a chunk in the batch being built (never preempted then)
+  bool preempted = false;   // KV dropped this step; goes back to the queue's head
+  int preemptions = 0;
+  uint64_t admitted_seq = 0;  // admission counter: higher = newer (preempted first)
+  // Prefix caching (prefix_keys.h): keys of the full blocks computed so far, the
+  // features' digest per embedding span, blocks already offered for sharing, and
+  // prompt tokens found in the cache at first admission.
+  std::vector<std::string> block_keys;
+  std::vector<std::string> span_digests;
+  int64_t n_published = 0;
+  int cached_tokens = 0;
+  int klass() const { return static_cast<int>(req.request_class); }
 
   Timer since_submit;
   double queue_ms = 0, first_token_ms = 0;

@@ -1,11 +1,25 @@
-// Paged KV cache bookkeeping (model layer): a free list of fixed-size blocks and a
-// block table per sequence. It stores; it does not schedule or share prefixes.
+// Paged KV cache bookkeeping (model layer): a free list of fixed-size blocks, a
+// block table per sequence, and reference-counted sharing of full blocks by
+// content key (the engine computes the keys and decides what to share).
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "base/error.h"
 #include "model/kv_cache_impl.h"
 
 namespace qvl {
+
+KvCache::Impl::~Impl() {
+  if (mapping) munmap(mapping, mapping_bytes);
+}
+
+int64_t KvCache::bytes_per_block(const TextConfig& cfg) {
+  return 2 /*K and V*/ * int64_t(sizeof(uint16_t)) * cfg.num_hidden_layers * cfg.num_key_value_heads * kBlockTokens *
+         cfg.head_dim;
+}
 
 KvCache::Impl::Seq& KvCache::Impl::seq(int id) {
   QVL_CHECK(id >= 0 && id < int(seqs.size()) && seqs[id].used, "kv cache: unknown sequence ", id);
@@ -30,19 +44,64 @@ KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks) : impl_(std::make_uniq
   m.head_dim = cfg.head_dim;
   m.n_blocks = n_blocks;
   m.block_elems = m.n_head_kv * kBlockTokens * m.head_dim;
+  QVL_CHECK(m.n_layers > 0 && m.block_elems > 0, "kv cache: model has no layers or KV heads");
+  const size_t pool_elems = size_t(n_blocks * m.block_elems);
+  m.mapping_bytes = size_t(2 * m.n_layers) * pool_elems * sizeof(uint16_t);
+  // MAP_NORESERVE: address space now, memory when a block is first written (zero-filled).
+  m.mapping = mmap(nullptr, m.mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m.mapping == MAP_FAILED) {
+    m.mapping = nullptr;
+    QVL_FAIL("kv cache: cannot map ", m.mapping_bytes >> 20, " MiB for ", n_blocks, " blocks: ", std::strerror(errno));
+  }
+  auto* base = static_cast<uint16_t*>(m.mapping);
   m.k.resize(m.n_layers);
   m.v.resize(m.n_layers);
   for (int64_t l = 0; l < m.n_layers; ++l) {
-    m.k[l].assign(size_t(n_blocks * m.block_elems), 0);
-    m.v[l].assign(size_t(n_blocks * m.block_elems), 0);
+    m.k[l].base = base + size_t(2 * l) * pool_elems;
+    m.v[l].base = base + size_t(2 * l + 1) * pool_elems;
   }
   // Hand out low block ids first (pop from the back).
   for (int64_t b = n_blocks - 1; b >= 0; --b) m.free_list.push_back(int32_t(b));
+  m.refs.assign(size_t(n_blocks), 0);
+  m.key_of.assign(size_t(n_blocks), std::string());
+  m.idle_at.resize(size_t(n_blocks));
+  m.in_idle.assign(size_t(n_blocks), 0);
+}
+
+int32_t KvCache::Impl::take_block() {
+  int32_t b = -1;
+  if (!free_list.empty()) {
+    b = free_list.back();
+    free_list.pop_back();
+  } else if (!idle.empty()) {  // evict the least recently released cached block
+    b = idle.front();
+    idle.pop_front();
+    in_idle[b] = 0;
+    by_key.erase(key_of[b]);
+    key_of[b].clear();
+  } else {
+    return -1;
+  }
+  refs[b] = 1;
+  return b;
+}
+
+void KvCache::Impl::release_block(int32_t b) {
+  if (--refs[b] > 0) return;
+  if (key_of[b].empty()) {
+    free_list.push_back(b);
+  } else {
+    idle.push_back(b);
+    idle_at[b] = std::prev(idle.end());
+    in_idle[b] = 1;
+  }
 }
 
 KvCache::~KvCache() = default;
 
-int64_t KvCache::free_blocks() const { return int64_t(impl_->free_list.size()); }
+int64_t KvCache::free_blocks() const { return int64_t(impl_->free_list.size() + impl_->idle.size()); }
+int64_t KvCache::cached_idle_blocks() const { return int64_t(impl_->idle.size()); }
+int64_t KvCache::used_blocks() const { return impl_->n_blocks - free_blocks(); }
 int64_t KvCache::total_blocks() const { return impl_->n_blocks; }
 
 int KvCache::new_sequence() {
@@ -59,19 +118,47 @@ int KvCache::new_sequence() {
 
 void KvCache::free_sequence(int id) {
   Impl::Seq& s = impl_->seq(id);
-  for (int32_t b : s.blocks) impl_->free_list.push_back(b);
+  // Last block first, so a later sequence's allocations reuse the same pages.
+  for (auto it = s.blocks.rbegin(); it != s.blocks.rend(); ++it) impl_->release_block(*it);
   s = Impl::Seq{};
+}
+
+int64_t KvCache::attach_prefix(int id, const std::vector<std::string>& keys) {
+  Impl& m = *impl_;
+  Impl::Seq& s = m.seq(id);
+  QVL_CHECK(s.blocks.empty(), "kv cache: attach_prefix needs an empty sequence");
+  for (const std::string& k : keys) {
+    auto it = m.by_key.find(k);
+    if (it == m.by_key.end()) break;
+    const int32_t b = it->second;
+    if (m.in_idle[b]) {
+      m.idle.erase(m.idle_at[b]);
+      m.in_idle[b] = 0;
+    }
+    ++m.refs[b];
+    s.blocks.push_back(b);
+  }
+  s.length = int64_t(s.blocks.size()) * kBlockTokens;
+  return int64_t(s.blocks.size());
+}
+
+void KvCache::publish_block(int id, int64_t index, const std::string& key) {
+  Impl& m = *impl_;
+  Impl::Seq& s = m.seq(id);
+  QVL_CHECK(index >= 0 && index < int64_t(s.blocks.size()) && s.length >= (index + 1) * kBlockTokens,
+            "kv cache: block ", index, " of sequence ", id, " is not full");
+  const int32_t b = s.blocks[size_t(index)];
+  if (!m.key_of[b].empty() || m.by_key.count(key)) return;  // already shared, or another copy is
+  m.key_of[b] = key;
+  m.by_key.emplace(key, b);
 }
 
 bool KvCache::reserve(int id, int64_t n_tokens) {
   Impl::Seq& s = impl_->seq(id);
   const int64_t need = (n_tokens + kBlockTokens - 1) / kBlockTokens - int64_t(s.blocks.size());
   if (need <= 0) return true;
-  if (need > int64_t(impl_->free_list.size())) return false;
-  for (int64_t i = 0; i < need; ++i) {
-    s.blocks.push_back(impl_->free_list.back());
-    impl_->free_list.pop_back();
-  }
+  if (need > free_blocks()) return false;
+  for (int64_t i = 0; i < need; ++i) s.blocks.push_back(impl_->take_block());
   return true;
 }
 
@@ -83,7 +170,7 @@ void KvCache::truncate(int id, int64_t n) {
   s.length = std::min(s.length, n);
   const size_t keep = size_t((n + kBlockTokens - 1) / kBlockTokens);
   while (s.blocks.size() > keep) {
-    impl_->free_list.push_back(s.blocks.back());
+    impl_->release_block(s.blocks.back());
     s.blocks.pop_back();
   }
 }

@@ -18,17 +18,28 @@ namespace qvl {
 class ThreadPool;
 
 // Paged KV cache: fixed-size blocks of kBlockTokens positions per layer, shared
-// pool; each sequence owns a block table. K and V are stored as F16.
+// pool; each sequence owns a block table. K and V are stored as F16. Memory is
+// committed as blocks are first written, not when the pool is made.
 class KvCache {
  public:
   static constexpr int kBlockTokens = 32;
+  static int64_t bytes_per_block(const TextConfig& cfg);  // K + V over all layers
   KvCache(const TextConfig& cfg, int64_t n_blocks);
   ~KvCache();
 
-  int64_t free_blocks() const;
+  int64_t free_blocks() const;         // allocatable: unused, or cached and idle (evicted on demand)
+  int64_t used_blocks() const;         // held by at least one sequence
+  int64_t cached_idle_blocks() const;  // of the free ones, those still holding a shared prefix
   int64_t total_blocks() const;
   int new_sequence();                 // returns a seq id (slot); empty
-  void free_sequence(int seq);        // releases its blocks
+  void free_sequence(int seq);        // releases its blocks (shared ones when their last holder goes)
+  // Prefix sharing: attaches to the empty sequence `seq` the cached blocks whose
+  // keys match keys[0..], in order, up to the first miss; returns how many (its
+  // length becomes that many full blocks). Attached blocks are read-only: the
+  // caller feeds from the first position after them.
+  int64_t attach_prefix(int seq, const std::vector<std::string>& keys);
+  // Offers block `index` of `seq` (full, written) for sharing under `key`.
+  void publish_block(int seq, int64_t index, const std::string& key);
   bool reserve(int seq, int64_t n_tokens);  // grow to hold n_tokens positions; false if out of blocks
   int64_t length(int seq) const;      // tokens stored so far
   void truncate(int seq, int64_t n);  // forget positions >= n

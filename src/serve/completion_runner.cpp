@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <random>
 
 #include "base/log.h"
@@ -147,7 +148,8 @@ struct Run {
     }
     return {{"prompt_tokens", r.prompt_tokens}, {"completion_tokens", completion},
             {"total_tokens", r.prompt_tokens + completion},
-            {"prompt_tokens_details", {{"image_tokens", r.image_tokens}, {"video_tokens", r.video_tokens}}},
+            {"prompt_tokens_details", {{"cached_tokens", choices[0].result.cached_tokens},
+                                       {"image_tokens", r.image_tokens}, {"video_tokens", r.video_tokens}}},
             {"completion_tokens_details", {{"reasoning_tokens", reasoning}}}};
   }
 
@@ -295,14 +297,23 @@ bool stream_all(Run& run, httplib::DataSink& sink) {
   return send(sse_done());
 }
 
+// 429 with Retry-After: an estimate in seconds of when a slot frees up (one
+// second per waiting request per running one, 1 to 30).
+[[noreturn]] void queue_full(const ServerContext& ctx, httplib::Response& res, const std::string& message) {
+  const int waiting = ctx.queue_depth(), running = std::max(1, ctx.running());
+  res.set_header("Retry-After", std::to_string(std::clamp(1 + waiting / running, 1, 30)));
+  throw ApiError(429, message, "", "queue_full");
+}
+
 }  // namespace
 
 void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Response& res, CompletionRun r,
                     GenerationRequest gen) {
   if (ctx.opt.max_queue > 0 && ctx.queue_depth() >= ctx.opt.max_queue)
-    throw ApiError(429, "the server is busy (request queue full); retry later", "", "queue_full");
+    queue_full(ctx, res, "the server is busy (request queue full); retry later");
   const int n = r.params.n;
   const bool stream = r.params.stream;
+  gen.request_class = r.decision.mode == Mode::kThinking ? RequestClass::kThinking : RequestClass::kInstruct;
   Generator& generator = *r.cp->generator;
   auto run = std::make_shared<Run>(ctx, std::move(r), generator, req);
   try {
@@ -310,7 +321,10 @@ void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Re
   } catch (const ApiError&) {
     throw;
   } catch (const Error& e) {
-    throw ApiError(429, std::string("the engine refused the request: ") + e.what(), "", "queue_full");
+    const std::string why = e.what();
+    if (why.find("queue full") != std::string::npos || why.find("shutting down") != std::string::npos)
+      queue_full(ctx, res, "the engine refused the request: " + why);
+    throw ApiError(400, "the engine refused the request: " + why, "messages", "invalid_request");
   }
   res.set_header("X-Reasoning-Mode-Used", run->r.decision.header_value());
   if (!stream) return respond_whole(*run, res);

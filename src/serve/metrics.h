@@ -1,7 +1,9 @@
 // Server metrics in Prometheus text format: requests by endpoint, mode and
 // status; prompt / completion / reasoning tokens; queue depth and running
-// requests (read from the generators at scrape time); time-to-first-token and
-// inter-token latency histograms. Thread-safe.
+// requests, per mode too; per checkpoint the KV pool's blocks (total, used,
+// cached), prefix-cache lookups and hits, preemptions, forward passes and the
+// largest batch (read from the engines at
+// scrape time); time-to-first-token and inter-token latency histograms. Thread-safe.
 #pragma once
 #include <array>
 #include <functional>
@@ -10,6 +12,8 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "engine/generator.h"
 
 namespace qvl::serve {
 
@@ -33,8 +37,13 @@ class Metrics {
   void tokens(const std::string& mode, int prompt, int completion, int reasoning);
   void time_to_first_token(const std::string& mode, double seconds);
   void inter_token_latency(const std::string& mode, double seconds);
-  // queue depth and running requests come from the engines at scrape time
-  std::string render(int queue_depth, int running) const;
+  // One engine's load, labelled by deployment name and checkpoint role.
+  struct EngineGauge {
+    std::string model, checkpoint;
+    GeneratorLoad load;
+  };
+  // Queue depth, running requests and engine gauges come from the engines at scrape time.
+  std::string render(int queue_depth, int running, const std::vector<EngineGauge>& engines = {}) const;
 
  private:
   mutable std::mutex mu_;

@@ -100,8 +100,7 @@ struct VisionState {
   std::unique_ptr<VisionModel> model;
   VisionCache cache{32};
   VideoCache videos;
-  std::unique_ptr<ThreadPool> pool;
-  std::mutex pool_mu;  // ThreadPool::run is not reentrant across callers
+  Generator* engine = nullptr;  // runs the encoder on its thread, under the compute lease
   const Tokenizer* tok = nullptr;
 };
 
@@ -201,10 +200,8 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
     }
     pv = patchify_resized_video(frames, opt);
   }
-  {
-    std::lock_guard<std::mutex> lk(s.pool_mu);
-    out.features = std::make_shared<const VisionOutput>(s.model->encode(pv, *s.pool));
-  }
+  s.engine->run_compute(
+      [&](ThreadPool& pool) { out.features = std::make_shared<const VisionOutput>(s.model->encode(pv, pool)); });
   out.timestamps = video_timestamps(indices, native_fps, tp);
   s.videos.put(key.h, out);
   return out;
@@ -217,7 +214,8 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
   st->model = load_vision_model(mmproj_path);
   QVL_CHECK(st->model->config().out_hidden_size == text.hidden_size, mmproj_path, ": vision output width ",
             st->model->config().out_hidden_size, " does not match the text model's hidden_size ", text.hidden_size);
-  st->pool = std::make_unique<ThreadPool>(std::max(1, default_threads() / 2));
+  QVL_CHECK(cp.generator, "attach_vision: the checkpoint has no engine to run the encoder on");
+  st->engine = cp.generator;
   st->tok = cp.tokenizer;
   VisionState* s = st.get();
   cp.vision = [s](const std::string& prompt, const std::vector<ImageRef>& images) {
@@ -245,8 +243,9 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
       const std::vector<uint8_t> decoded = ref.bytes ? std::vector<uint8_t>() : decode_data_url(ref.url);
       const std::vector<uint8_t>& bytes = ref.bytes ? *ref.bytes : decoded;
       Image img = decode_image(bytes.data(), bytes.size());
-      std::lock_guard<std::mutex> lk(s->pool_mu);
-      outs.push_back(encode_image(*s->model, img, budget, *s->pool, &s->cache));
+      std::shared_ptr<const VisionOutput> features;
+      s->engine->run_compute([&](ThreadPool& pool) { features = encode_image(*s->model, img, budget, pool, &s->cache); });
+      outs.push_back(std::move(features));
     }
     const TextTokenizer tokenize = [s](const std::string& t) { return s->tok->encode(t, false); };
     VisionPrompt vp = expand_vision_pads(s->tok->encode(prompt, true), outs, videos, tokenize);

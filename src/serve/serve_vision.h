@@ -1,7 +1,7 @@
 // The vision hook for chat requests with images and videos: decodes data: URLs
-// (video files through FFmpeg, frame lists as images), runs the mmproj vision
-// tower (on its own small thread pool, since the engine owns the default one),
-// expands the image / video pads (with a video's timestamp text) and returns the
+// (video files through FFmpeg, frame lists as images) on the HTTP thread, has
+// the checkpoint's engine run the mmproj vision tower (Generator::run_compute: on
+// the engine thread, between batch steps, with the shared compute threads), expands the image / video pads (with a video's timestamp text) and returns the
 // engine's PromptInput with MRoPE positions and embedding spans. http(s) URLs
 // arrive already fetched (fetch_remote_media, allow-listed); file paths are refused.
 #pragma once
@@ -15,7 +15,8 @@
 
 namespace qvl::serve {
 
-// Loads the mmproj and sets cp.vision; the returned object keeps the tower alive.
+// Loads the mmproj and sets cp.vision (cp.generator must be set: it runs the
+// encoder); the returned object keeps the tower alive.
 std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_path, const TextConfig& text);
 
 // Fetches the http(s) URLs of image parts, video files and video frames under

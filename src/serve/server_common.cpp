@@ -19,6 +19,17 @@ int ServerContext::running() const {
   return n;
 }
 
+std::vector<Metrics::EngineGauge> ServerContext::engine_gauges() const {
+  std::vector<Metrics::EngineGauge> out;
+  for (const auto& d : registry.all()) {
+    const std::pair<const char*, const Checkpoint*> cps[] = {
+        {"single", d->single.get()}, {"instruct", d->instruct.get()}, {"thinking", d->thinking.get()}};
+    for (const auto& [role, cp] : cps)
+      if (cp) out.push_back({d->spec.name, role, cp->generator->load()});
+  }
+  return out;
+}
+
 nlohmann::json parse_body(const httplib::Request& req) {
   if (req.body.empty()) throw ApiError(400, "request body is empty; expected a JSON object", "", "invalid_json");
   nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
@@ -61,7 +72,8 @@ void handle_health(ServerContext& ctx, const httplib::Request&, httplib::Respons
 void handle_metrics(ServerContext& ctx, const httplib::Request&, httplib::Response& res) {
   const int q = ctx.ready ? ctx.queue_depth() : 0, r = ctx.ready ? ctx.running() : 0;
   res.status = 200;
-  res.set_content(ctx.metrics.render(q, r), "text/plain; version=0.0.4");
+  res.set_content(ctx.metrics.render(q, r, ctx.ready ? ctx.engine_gauges() : std::vector<Metrics::EngineGauge>{}),
+                  "text/plain; version=0.0.4");
 }
 
 }  // namespace qvl::serve

@@ -45,6 +45,7 @@ struct ServerContext {
 
   int queue_depth() const;
   int running() const;
+  std::vector<Metrics::EngineGauge> engine_gauges() const;  // one per loaded checkpoint
 };
 
 using Handler = void (*)(ServerContext&, const httplib::Request&, httplib::Response&);

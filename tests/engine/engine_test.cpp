@@ -12,65 +12,32 @@
 #include <string>
 #include <thread>
 
-#include "base/thread_pool.h"
+#include "base/compute_scheduler.h"
+#include "engine_test_util.h"
 #include "fake_model.h"
 
 namespace qvl {
 namespace {
 
+using testing::attach;
 using testing::FakeModel;
+using testing::Outcome;
+using testing::request;
 using testing::kImEnd;
 using testing::kThinkClose;
 using testing::kThinkOpen;
 
-struct Outcome {
-  std::vector<TokenEvent> events;
-  GenerationResult result;
-  std::string text() const {
-    std::string s;
-    for (const auto& e : events) s += e.text;
-    return s;
-  }
-  std::vector<int32_t> ids() const {
-    std::vector<int32_t> v;
-    for (const auto& e : events) v.push_back(e.token);
-    return v;
-  }
-};
-
-// Wires a request's callbacks to a Outcome; the future is ready at on_done.
-std::future<void> attach(GenerationRequest& req, Outcome& run) {
-  auto done = std::make_shared<std::promise<void>>();
-  req.on_token = [&run](const TokenEvent& e) {
-    run.events.push_back(e);
-    return true;
-  };
-  req.on_done = [&run, done](const GenerationResult& r) {
-    run.result = r;
-    done->set_value();
-  };
-  return done->get_future();
-}
-
-GenerationRequest request(const std::string& prompt, int max_tokens, uint64_t seed) {
-  GenerationRequest r;
-  for (unsigned char c : prompt) r.prompt.tokens.push_back(c);
-  r.max_tokens = max_tokens;
-  r.sampling.temperature = 1.0f;
-  r.sampling.seed = seed;
-  return r;
-}
-
-ThreadPool& pool() {
+ComputeScheduler& compute() {
   static ThreadPool p(1);
-  return p;
+  static ComputeScheduler s(&p);
+  return s;
 }
 
 EngineOptions options(int max_running, int max_batch_tokens = 16) {
   EngineOptions o;
   o.max_running = max_running;
   o.max_batch_tokens = max_batch_tokens;
-  o.pool = &pool();
+  o.compute = &compute();
   o.context_length = 256;
   o.kv_tokens = 4096;
   return o;

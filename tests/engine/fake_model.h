@@ -3,6 +3,7 @@
 // position a sequence has fed so far, so wrong KV slots, positions or batch
 // packing change the output. An optional policy forces the next token.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
+#include "model/kv_cache_impl.h"
 #include "model/model.h"
 
 namespace qvl::testing {
@@ -76,26 +79,38 @@ class FakeModel : public Model {
 
   void forward(const Batch& b, KvCache& kv, float* logits, ThreadPool& pool) override {
     ++calls_;
+    // The "KV" of a position is its token and position, stored in the sequence's
+    // physical block as a real model stores K/V: shared prefix blocks are read,
+    // not recomputed, exactly as by the real model.
+    KvCache::Impl& m = *kv.impl();
     for (size_t i = 0; i < b.tokens.size(); ++i) {
-      auto& h = hist_[b.seq[i]];
-      QVL_CHECK(b.kv_pos[i] <= static_cast<int32_t>(h.size()), "fake model: KV gap");
-      h.resize(b.kv_pos[i]);  // a reused slot starts over
-      h.push_back(b.tokens[i] * 1000003LL + b.pos[i][0]);
+      auto& seq = m.seqs[b.seq[i]];
+      const int32_t p = b.kv_pos[i];
+      QVL_CHECK(p < static_cast<int32_t>(seq.blocks.size()) * KvCache::kBlockTokens, "fake model: position not reserved");
+      auto& blk = blocks_[seq.blocks[p / KvCache::kBlockTokens]];
+      blk[p % KvCache::kBlockTokens] = b.tokens[i] * 1000003LL + b.pos[i][0];
+      seq.length = std::max<int64_t>(seq.length, p + 1);
       if (!b.want_logits[i]) continue;
       std::vector<int32_t> toks;
       uint64_t s = 1469598103934665603ULL;
-      for (int64_t v : h) {
+      for (int32_t q = 0; q <= p; ++q) {
+        const int64_t v = blocks_[seq.blocks[q / KvCache::kBlockTokens]][q % KvCache::kBlockTokens];
+        QVL_CHECK(v >= 0, "fake model: KV gap at position ", q);
         s = (s ^ static_cast<uint64_t>(v)) * 1099511628211ULL;
         toks.push_back(static_cast<int32_t>(v / 1000003LL));
       }
       const int32_t forced = policy_ ? policy_(toks) : -1;
-      for (int32_t v = 0; v < kFakeVocab; ++v) {
-        uint64_t x = (s + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL);
-        x ^= x >> 29;
-        x *= 0xBF58476D1CE4E5B9ULL;
-        x ^= x >> 32;
-        logits[v] = forced >= 0 ? (v == forced ? 20.0f : 0.0f) : static_cast<float>(x % 10000) / 2500.0f;
-      }
+      // Through the pool, as a real model's matmuls are: engines sharing threads
+      // must not trip over each other here.
+      pool.parallel_for(kFakeVocab, 16, [&](int64_t v0, int64_t v1) {
+        for (int64_t v = v0; v < v1; ++v) {
+          uint64_t x = (s + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL);
+          x ^= x >> 29;
+          x *= 0xBF58476D1CE4E5B9ULL;
+          x ^= x >> 32;
+          logits[v] = forced >= 0 ? (v == forced ? 20.0f : 0.0f) : static_cast<float>(x % 10000) / 2500.0f;
+        }
+      });
       logits += kFakeVocab;
     }
   }
@@ -107,7 +122,12 @@ class FakeModel : public Model {
   Tokenizer tok_;
   Policy policy_;
   std::string empty_, name_ = "fake";
-  std::map<int32_t, std::vector<int64_t>> hist_;
+  struct Block {
+    int64_t v[KvCache::kBlockTokens];
+    Block() { std::fill(v, v + KvCache::kBlockTokens, -1); }
+    int64_t& operator[](int i) { return v[i]; }
+  };
+  std::map<int32_t, Block> blocks_;  // physical block -> stored values
   int calls_ = 0;
 };
 
