@@ -1,0 +1,222 @@
+// CompiledGrammar: flattening, the left-recursion check, stack closure and the
+// lazily built byte DFA.
+#include "grammar/compiled_grammar.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "base/error.h"
+
+namespace qvl::grammar {
+
+size_t CompiledGrammar::VecHash::operator()(const std::vector<uint32_t>& v) const {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ v.size();
+  for (uint32_t x : v) h = (h ^ x) * 0x100000001B3ull + (h >> 29);
+  return static_cast<size_t>(h);
+}
+
+CompiledGrammar::CompiledGrammar(const Grammar& g) {
+  QVL_CHECK(g.root < g.rules.size(), "grammar has no root rule");
+  sets_ = g.sets;
+  alt_starts_.resize(g.rules.size());
+  for (size_t r = 0; r < g.rules.size(); ++r) {
+    for (const Seq& alt : g.rules[r].alts) {
+      alt_starts_[r].push_back(static_cast<uint32_t>(elems_.size()));
+      for (const Element& e : alt) {
+        QVL_CHECK(e.kind == Element::Kind::kBytes ? e.id < sets_.size() : e.id < g.rules.size(),
+                  "grammar element refers to nothing");
+        elems_.push_back({e.kind == Element::Kind::kBytes ? kBytes : kRule, e.id});
+      }
+      elems_.push_back({kEnd, 0});
+    }
+  }
+  check_left_recursion(g);
+  nodes_.push_back({0, 0});
+  states_.push_back({});
+  trans_.assign(256, 0);
+  accepts_.push_back(0);
+  continues_.push_back(0);
+  std::vector<uint32_t> work, out;
+  for (uint32_t s : alt_starts_[g.root]) work.push_back(cont(s, 0));
+  expand(work, out);
+  initial_ = intern_state(std::move(out));
+}
+
+// A rule that reaches itself before consuming a byte, with something left to
+// match after the call, would grow the stack forever; calls in tail position
+// (x* lowered to R ::= x R) do not, and the closure's visited set ends them.
+void CompiledGrammar::check_left_recursion(const Grammar& g) {
+  size_t n = g.rules.size();
+  std::vector<uint8_t> nullable(n, 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t r = 0; r < n; ++r) {
+      if (nullable[r]) continue;
+      for (const Seq& alt : g.rules[r].alts) {
+        bool all = std::all_of(alt.begin(), alt.end(), [&](const Element& e) {
+          return e.kind == Element::Kind::kRule && nullable[e.id];
+        });
+        if (all) { nullable[r] = 1; changed = true; break; }
+      }
+    }
+  }
+  struct Edge { uint32_t to; bool tail; };
+  std::vector<std::vector<Edge>> edges(n);
+  for (size_t r = 0; r < n; ++r)
+    for (const Seq& alt : g.rules[r].alts)
+      for (size_t i = 0; i < alt.size(); ++i) {
+        if (alt[i].kind != Element::Kind::kRule) break;
+        edges[r].push_back({alt[i].id, i + 1 == alt.size()});
+        if (!nullable[alt[i].id]) break;
+      }
+  // Tarjan's strongly connected components (iterative), then any non-tail edge inside one fails.
+  std::vector<int32_t> index(n, -1), low(n, 0), comp(n, -1);
+  std::vector<uint8_t> on(n, 0);
+  std::vector<uint32_t> stack;
+  int32_t next = 0, ncomp = 0;
+  for (uint32_t s = 0; s < n; ++s) {
+    if (index[s] >= 0) continue;
+    std::vector<std::pair<uint32_t, size_t>> call{{s, 0}};
+    index[s] = low[s] = next++;
+    stack.push_back(s);
+    on[s] = 1;
+    while (!call.empty()) {
+      auto& [v, i] = call.back();
+      if (i < edges[v].size()) {
+        uint32_t w = edges[v][i++].to;
+        if (index[w] < 0) {
+          index[w] = low[w] = next++;
+          stack.push_back(w);
+          on[w] = 1;
+          call.push_back({w, 0});
+        } else if (on[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+      } else {
+        uint32_t done = v;
+        if (low[done] == index[done]) {
+          uint32_t w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on[w] = 0;
+            comp[w] = ncomp;
+          } while (w != done);
+          ++ncomp;
+        }
+        call.pop_back();
+        if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[done]);
+      }
+    }
+  }
+  for (size_t r = 0; r < n; ++r)
+    for (const Edge& e : edges[r])
+      QVL_CHECK(e.tail || comp[r] != comp[e.to], "left recursion in rule '", g.rules[r].name,
+                "' (a rule may not call itself before matching a character)");
+}
+
+uint32_t CompiledGrammar::intern_node(uint32_t pos, uint32_t parent) {
+  uint64_t key = (uint64_t{pos} << 32) | parent;
+  auto [it, fresh] = node_ids_.emplace(key, static_cast<uint32_t>(nodes_.size()));
+  if (fresh) {
+    QVL_CHECK(nodes_.size() < kMaxNodes, "grammar state limit reached (", kMaxNodes, " stack frames)");
+    nodes_.push_back({pos, parent});
+  }
+  return it->second;
+}
+
+// The stack "continue at pos, then return to parent"; at the end of an
+// alternative that is simply the parent (tail call: no frame is kept).
+uint32_t CompiledGrammar::cont(uint32_t pos, uint32_t parent) {
+  return elems_[pos].kind == kEnd ? parent : intern_node(pos, parent);
+}
+
+// Closure: replaces every stack whose top is a rule call by the stacks of that
+// rule's alternatives until each top expects a byte (or the stack is empty).
+void CompiledGrammar::expand(std::vector<uint32_t>& work, std::vector<uint32_t>& out) {
+  if (++stamp_gen_ == 0) {
+    std::fill(stamp_.begin(), stamp_.end(), 0);
+    stamp_gen_ = 1;
+  }
+  while (!work.empty()) {
+    uint32_t n = work.back();
+    work.pop_back();
+    if (stamp_.size() < nodes_.size()) stamp_.resize(nodes_.size() * 2, 0);
+    if (stamp_[n] == stamp_gen_) continue;
+    stamp_[n] = stamp_gen_;
+    if (n == 0) {
+      out.push_back(0);
+      continue;
+    }
+    Node node = nodes_[n];
+    const Elem& e = elems_[node.pos];
+    if (e.kind == kBytes) {
+      out.push_back(n);
+      continue;
+    }
+    uint32_t ret = cont(node.pos + 1, node.parent);
+    for (uint32_t s : alt_starts_[e.id]) work.push_back(cont(s, ret));
+  }
+}
+
+CompiledGrammar::StateId CompiledGrammar::intern_state(std::vector<uint32_t> nodes) {
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  if (nodes.empty()) return kDead;
+  auto it = state_ids_.find(nodes);
+  if (it != state_ids_.end()) return it->second;
+  QVL_CHECK(states_.size() < kMaxStates, "grammar state limit reached (", kMaxStates, " automaton states)");
+  auto id = static_cast<StateId>(states_.size());
+  bool acc = nodes.front() == 0;
+  bool more = nodes.size() > (acc ? 1u : 0u);
+  state_ids_.emplace(nodes, id);
+  states_.push_back(std::move(nodes));
+  trans_.resize(trans_.size() + 256, -1);
+  accepts_.push_back(acc);
+  continues_.push_back(more);
+  return id;
+}
+
+CompiledGrammar::StateId CompiledGrammar::compute_step(StateId s, uint8_t byte) {
+  std::vector<uint32_t> work, out;
+  for (uint32_t n : states_[s]) {
+    if (n == 0) continue;
+    Node node = nodes_[n];
+    if (sets_[elems_[node.pos].id].test(byte)) work.push_back(cont(node.pos + 1, node.parent));
+  }
+  expand(work, out);
+  StateId r = intern_state(std::move(out));
+  trans_[size_t{s} * 256 + byte] = static_cast<int32_t>(r);
+  return r;
+}
+
+CompiledGrammar::StateId CompiledGrammar::step(StateId s, uint8_t byte) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return step_locked(s, byte);
+}
+
+CompiledGrammar::StateId CompiledGrammar::step(StateId s, std::string_view bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (char c : bytes) {
+    if (s == kDead) break;
+    s = step_locked(s, static_cast<uint8_t>(c));
+  }
+  return s;
+}
+
+bool CompiledGrammar::accepts(StateId s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return accepts_[s];
+}
+
+bool CompiledGrammar::can_continue(StateId s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return continues_[s];
+}
+
+size_t CompiledGrammar::state_count() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return states_.size();
+}
+
+}  // namespace qvl::grammar
