@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "base/error.h"
 
@@ -32,10 +33,13 @@ CompiledGrammar::CompiledGrammar(const Grammar& g) {
   }
   check_left_recursion(g);
   nodes_.push_back({0, 0});
+  nodes_.push_back({UINT32_MAX, 0});  // kOpaque
   states_.push_back({});
   trans_.assign(256, 0);
   accepts_.push_back(0);
   continues_.push_back(0);
+  has_opaque_.push_back(0);
+  plain_loop_.push_back(0);
   std::vector<uint32_t> work, out;
   for (uint32_t s : alt_starts_[g.root]) work.push_back(cont(s, 0));
   expand(work, out);
@@ -144,8 +148,8 @@ void CompiledGrammar::expand(std::vector<uint32_t>& work, std::vector<uint32_t>&
     if (stamp_.size() < nodes_.size()) stamp_.resize(nodes_.size() * 2, 0);
     if (stamp_[n] == stamp_gen_) continue;
     stamp_[n] = stamp_gen_;
-    if (n == 0) {
-      out.push_back(0);
+    if (n == 0 || n == kOpaque) {
+      out.push_back(n);
       continue;
     }
     Node node = nodes_[n];
@@ -169,6 +173,8 @@ CompiledGrammar::StateId CompiledGrammar::intern_state(std::vector<uint32_t> nod
   auto id = static_cast<StateId>(states_.size());
   bool acc = nodes.front() == 0;
   bool more = nodes.size() > (acc ? 1u : 0u);
+  has_opaque_.push_back(std::binary_search(nodes.begin(), nodes.end(), kOpaque));
+  plain_loop_.push_back(0);
   state_ids_.emplace(nodes, id);
   states_.push_back(std::move(nodes));
   trans_.resize(trans_.size() + 256, -1);
@@ -177,17 +183,40 @@ CompiledGrammar::StateId CompiledGrammar::intern_state(std::vector<uint32_t> nod
   return id;
 }
 
+// Fills all 256 transitions of state s at once: bytes that the same stacks
+// accept lead to the same state, so one closure per class of bytes (a handful
+// per state: ASCII letters, quote, backslash, UTF-8 lead ranges ...) suffices.
 CompiledGrammar::StateId CompiledGrammar::compute_step(StateId s, uint8_t byte) {
-  std::vector<uint32_t> work, out;
-  for (uint32_t n : states_[s]) {
-    if (n == 0) continue;
-    Node node = nodes_[n];
-    if (sets_[elems_[node.pos].id].test(byte)) work.push_back(cont(node.pos + 1, node.parent));
+  std::vector<uint32_t> live;  // nodes of s that expect a byte
+  for (uint32_t n : states_[s])
+    if (n != 0 && n != kOpaque) live.push_back(n);
+  size_t words = (live.size() + 63) / 64;
+  std::vector<uint64_t> sig(256 * words, 0);  // byte -> which live nodes accept it
+  for (size_t i = 0; i < live.size(); ++i) {
+    const ByteSet& set = sets_[elems_[nodes_[live[i]].pos].id];
+    for (int b = 0; b < 256; ++b)
+      if (set.test(static_cast<uint8_t>(b))) sig[b * words + i / 64] |= uint64_t{1} << (i % 64);
   }
-  expand(work, out);
-  StateId r = intern_state(std::move(out));
-  trans_[size_t{s} * 256 + byte] = static_cast<int32_t>(r);
-  return r;
+  std::map<std::vector<uint64_t>, StateId> done;
+  std::vector<uint32_t> work, out;
+  for (int b = 0; b < 256; ++b) {
+    std::vector<uint64_t> key(sig.begin() + b * words, sig.begin() + (b + 1) * words);
+    auto it = done.find(key);
+    if (it == done.end()) {
+      work.clear();
+      out.clear();
+      for (size_t i = 0; i < live.size(); ++i)
+        if ((key[i / 64] >> (i % 64)) & 1) work.push_back(cont(nodes_[live[i]].pos + 1, nodes_[live[i]].parent));
+      expand(work, out);
+      it = done.emplace(std::move(key), intern_state(out)).first;
+    }
+    trans_[size_t{s} * 256 + b] = static_cast<int32_t>(it->second);
+  }
+  bool loop = true;
+  for (int b = 0x20; b < 0x7F && loop; ++b)
+    if (b != '"' && b != '\\') loop = trans_[size_t{s} * 256 + b] == static_cast<int32_t>(s);
+  plain_loop_[s] = loop;
+  return static_cast<StateId>(trans_[size_t{s} * 256 + byte]);
 }
 
 CompiledGrammar::StateId CompiledGrammar::step(StateId s, uint8_t byte) {

@@ -25,6 +25,9 @@ class CompiledGrammar {
   static constexpr size_t kMaxStates = 1 << 15;   // DFA states (1 KiB of transitions each)
   static constexpr size_t kMaxNodes = 1 << 22;    // interned stack frames
   static constexpr size_t kMaxCachedMasks = 512;  // whole-vocabulary masks kept
+  // Stack frames kept when a state is cut down to its top for the
+  // context-independent part of its mask (see token_mask.cpp).
+  static constexpr int kTopDepth = 3;
 
   // Throws qvl::Error for left recursion (the stack would grow without bound).
   explicit CompiledGrammar(const Grammar& g);
@@ -53,6 +56,9 @@ class CompiledGrammar {
   struct Node {
     uint32_t pos, parent;
   };
+  // Node 0 is the empty stack; node 1 stands for "the frames below, unknown":
+  // a stack that pops into it has left the top part of its state.
+  static constexpr uint32_t kOpaque = 1;
   struct VecHash {
     size_t operator()(const std::vector<uint32_t>& v) const;
   };
@@ -62,6 +68,17 @@ class CompiledGrammar {
   uint32_t cont(uint32_t pos, uint32_t parent);
   void expand(std::vector<uint32_t>& work, std::vector<uint32_t>& out);
   StateId intern_state(std::vector<uint32_t> nodes);
+  uint32_t truncate(uint32_t node, int depth);
+  StateId top_state(StateId s);
+  struct TopMask {
+    std::vector<uint64_t> certain;  // tokens allowed whatever lies below the top frames
+    // Trie subtrees whose tokens depend on the frames below: (first node, the
+    // bytes leading to it), walked again from each full state.
+    std::vector<std::pair<uint32_t, std::string>> uncertain;
+  };
+  void walk(StateId from, const TokenTrie& trie, size_t begin, size_t end, uint32_t base_depth, uint64_t* words,
+            TopMask* split);
+  const TopMask& top_mask(StateId top, const TokenTrie& trie);
   StateId compute_step(StateId s, uint8_t byte);
   StateId step_locked(StateId s, uint8_t byte) {
     int32_t t = trans_[size_t{s} * 256 + byte];
@@ -82,8 +99,12 @@ class CompiledGrammar {
   std::unordered_map<std::vector<uint32_t>, StateId, VecHash> state_ids_;
   std::vector<int32_t> trans_;  // state * 256 + byte -> state, -1 unknown
   std::vector<uint8_t> accepts_, continues_;
+  std::vector<uint8_t> plain_loop_;  // every plain byte leads back to the state (row computed)
+  std::vector<uint8_t> has_opaque_;  // the state holds kOpaque (a stack left the top frames)
+  std::unordered_map<StateId, StateId> top_of_;
   const TokenTrie* mask_trie_ = nullptr;
   std::unordered_map<StateId, std::vector<uint64_t>> masks_;
+  std::unordered_map<StateId, TopMask> top_masks_;
 };
 
 }  // namespace qvl::grammar

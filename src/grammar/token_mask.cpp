@@ -1,6 +1,13 @@
-// CompiledGrammar::fill_mask: one preorder scan of the token trie, stepping the
-// byte DFA per trie node and jumping over every subtree whose prefix is dead.
-// Whole masks are cached per DFA state, so a state seen before costs one copy.
+// CompiledGrammar::fill_mask. A state's mask is built in two parts, after the
+// idea of context-independent tokens (XGrammar): the state is cut down to its
+// top kTopDepth frames per stack ("top state", the rest replaced by kOpaque);
+// one preorder scan of the token trie over that top state decides every token
+// whose bytes stay within the top frames, and records the trie subtrees where
+// some stack popped past the cut. That split is cached per top state, which
+// many full states share (the same place in a string at any nesting depth), so
+// a new full state only walks those subtrees with its own DFA. Whole masks are
+// cached per state as well.
+#include <algorithm>
 #include <cstring>
 
 #include "grammar/compiled_grammar.h"
@@ -8,11 +15,97 @@
 
 namespace qvl::grammar {
 
+uint32_t CompiledGrammar::truncate(uint32_t n, int depth) {
+  if (n == 0 || n == kOpaque) return n;
+  if (depth == 0) return kOpaque;
+  return intern_node(nodes_[n].pos, truncate(nodes_[n].parent, depth - 1));
+}
+
+CompiledGrammar::StateId CompiledGrammar::top_state(StateId s) {
+  auto it = top_of_.find(s);
+  if (it != top_of_.end()) return it->second;
+  std::vector<uint32_t> nodes;
+  for (uint32_t n : states_[s]) nodes.push_back(truncate(n, kTopDepth));
+  StateId top = intern_state(std::move(nodes));
+  top_of_.emplace(s, top);
+  return top;
+}
+
+// Walks trie nodes [begin, end) (a run of whole subtrees whose parent is at
+// base_depth, reached in state `from`), setting the bit of every token whose
+// bytes keep the automaton alive and jumping over dead subtrees. With `split`,
+// a node whose state holds kOpaque is not decided: its subtree is recorded.
+void CompiledGrammar::walk(StateId from, const TokenTrie& trie, size_t begin, size_t end, uint32_t base_depth,
+                           uint64_t* words, TopMask* split) {
+  std::vector<StateId> at(trie.max_depth() + 1);
+  std::string path(trie.max_depth() + 1, '\0');
+  at[base_depth] = from;
+  const uint64_t* node = trie.node_.data();
+  const int32_t* token = trie.token_.data();
+  const int32_t* trans = trans_.data();
+  for (size_t i = begin; i < end;) {
+    uint64_t w = node[i];
+    uint32_t d = TokenTrie::depth(w);
+    int32_t t = trans[size_t{at[d - 1]} * 256 + TokenTrie::byte(w)];
+    if (t < 0) {
+      t = static_cast<int32_t>(compute_step(at[d - 1], TokenTrie::byte(w)));
+      trans = trans_.data();  // the table may have grown
+    }
+    if (t == static_cast<int32_t>(kDead)) {
+      i = TokenTrie::skip(w);
+      continue;
+    }
+    if (split) {
+      path[d - 1] = static_cast<char>(TokenTrie::byte(w));
+      if (has_opaque_[t]) {
+        split->uncertain.push_back({static_cast<uint32_t>(i), path.substr(0, d - 1)});
+        i = TokenTrie::skip(w);
+        continue;
+      }
+    }
+    at[d] = static_cast<StateId>(t);
+    if (TokenTrie::plain_below(w) && trans[size_t(t) * 256 + 'a'] < 0) {
+      compute_step(static_cast<StateId>(t), 'a');  // fills the whole row, plain_loop_ with it
+      trans = trans_.data();
+    }
+    if (TokenTrie::plain_below(w) && plain_loop_[t]) {
+      // Every token below stays in t: all of them are allowed, no walk needed.
+      uint32_t e = TokenTrie::skip(w);
+      for (uint32_t k = trie.tok_begin_[i]; k < trie.tok_begin_[e]; ++k) {
+        int32_t tok = trie.tok_order_[k];
+        words[tok >> 6] |= uint64_t{1} << (tok & 63);
+      }
+      i = e;
+      continue;
+    }
+    if (TokenTrie::ends_token(w)) {
+      int32_t tok = token[i];
+      words[tok >> 6] |= uint64_t{1} << (tok & 63);
+    }
+    ++i;
+  }
+}
+
+const CompiledGrammar::TopMask& CompiledGrammar::top_mask(StateId top, const TokenTrie& trie) {
+  auto hit = top_masks_.find(top);
+  if (hit != top_masks_.end()) return hit->second;
+  if (top_masks_.size() >= kMaxCachedMasks) top_masks_.clear();
+  TopMask tm;
+  tm.certain.assign(trie.mask_words(), 0);
+  walk(top, trie, 0, trie.node_count(), 0, tm.certain.data(), has_opaque_[top] ? nullptr : &tm);
+  if (has_opaque_[top]) {  // nothing is known without the frames below: walk everything per state
+    std::fill(tm.certain.begin(), tm.certain.end(), 0);
+    tm.uncertain = {{0, std::string()}};
+  }
+  return top_masks_.emplace(top, std::move(tm)).first->second;
+}
+
 void CompiledGrammar::fill_mask(StateId s, const TokenTrie& trie, uint64_t* words) {
   const size_t nw = trie.mask_words();
   std::lock_guard<std::mutex> lock(mu_);
   if (mask_trie_ != &trie) {
     masks_.clear();
+    top_masks_.clear();
     mask_trie_ = &trie;
   }
   auto hit = masks_.find(s);
@@ -22,27 +115,25 @@ void CompiledGrammar::fill_mask(StateId s, const TokenTrie& trie, uint64_t* word
   }
   std::memset(words, 0, nw * sizeof(uint64_t));
   if (s != kDead) {
-    std::vector<StateId> at(trie.max_depth() + 1);
-    at[0] = s;
-    const uint8_t* byte = trie.byte_.data();
-    const uint16_t* depth = trie.depth_.data();
-    const uint32_t* skip = trie.skip_.data();
-    const int32_t* token = trie.token_.data();
-    const size_t n = trie.node_count();
-    for (size_t i = 0; i < n;) {
-      StateId from = at[depth[i] - 1];
-      int32_t t = trans_[size_t{from} * 256 + byte[i]];
-      StateId next = t >= 0 ? static_cast<StateId>(t) : compute_step(from, byte[i]);
-      if (next == kDead) {
-        i = skip[i];
-        continue;
+    StateId top = top_state(s);
+    if (top == s) {  // nothing was cut: the walk is exact
+      walk(s, trie, 0, trie.node_count(), 0, words, nullptr);
+    } else {
+      const TopMask& tm = top_mask(top, trie);
+      std::memcpy(words, tm.certain.data(), nw * sizeof(uint64_t));
+      for (const auto& [first, prefix] : tm.uncertain) {
+        StateId st = s;
+        for (char c : prefix) {
+          st = step_locked(st, static_cast<uint8_t>(c));
+          if (st == kDead) break;
+        }
+        if (st == kDead) continue;
+        size_t end = first == 0 && prefix.empty() ? trie.node_count() : TokenTrie::skip(trie.node_[first]);
+        walk(st, trie, first, end, static_cast<uint32_t>(prefix.size()), words, nullptr);
       }
-      at[depth[i]] = next;
-      if (int32_t tok = token[i]; tok >= 0) words[tok >> 6] |= uint64_t{1} << (tok & 63);
-      ++i;
     }
-    for (auto [node, tok] : trie.extra_) {
-      int32_t first = trie.token_[node];
+    for (auto [nd, tok] : trie.extra_) {  // tokens that repeat another's bytes share its fate
+      int32_t first = trie.token_[nd];
       if ((words[first >> 6] >> (first & 63)) & 1) words[tok >> 6] |= uint64_t{1} << (tok & 63);
     }
     if (accepts_[s])

@@ -24,7 +24,7 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
   const std::string* prev = nullptr;
   auto close_to = [&](size_t depth) {
     while (path.size() > depth) {
-      skip_[path.back()] = static_cast<uint32_t>(byte_.size());
+      node_[path.back()] |= static_cast<uint64_t>(node_.size()) << 32;
       path.pop_back();
     }
   };
@@ -37,22 +37,36 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     }
     close_to(common);
     for (size_t d = common; d < s.size(); ++d) {
-      path.push_back(static_cast<uint32_t>(byte_.size()));
-      byte_.push_back(static_cast<uint8_t>(s[d]));
+      path.push_back(static_cast<uint32_t>(node_.size()));
       QVL_CHECK(d + 1 < 65535, "token trie: token longer than 65534 bytes");
-      depth_.push_back(static_cast<uint16_t>(d + 1));
-      skip_.push_back(0);
+      node_.push_back(static_cast<uint8_t>(s[d]) | (static_cast<uint64_t>(d + 1) << 8));
       token_.push_back(-1);
     }
     uint32_t end = path.back();
-    if (token_[end] < 0)
+    if (token_[end] < 0) {
       token_[end] = id;
+      node_[end] |= uint64_t{1} << 24;
+    }
     else
       extra_.push_back({end, id});
     max_depth_ = std::max(max_depth_, s.size());
     prev = &s;
   }
   close_to(0);
+  // plain_below: computed bottom-up (reverse preorder visits children first).
+  std::vector<uint8_t> plain(node_.size(), 1);  // subtree of i (with i's own byte) is plain
+  for (size_t i = node_.size(); i-- > 0;) {
+    bool below = true;
+    for (size_t c = i + 1; c < skip(node_[i]); c = skip(node_[c])) below = below && plain[c];
+    if (below) node_[i] |= uint64_t{1} << 25;
+    plain[i] = below && is_plain(byte(node_[i]));
+  }
+  tok_begin_.resize(node_.size() + 1);
+  for (size_t i = 0; i < node_.size(); ++i) {
+    tok_begin_[i] = static_cast<uint32_t>(tok_order_.size());
+    if (token_[i] >= 0) tok_order_.push_back(token_[i]);
+  }
+  tok_begin_[node_.size()] = static_cast<uint32_t>(tok_order_.size());
 }
 
 bool TokenTrie::is_eos(int32_t id) const { return std::find(eos_.begin(), eos_.end(), id) != eos_.end(); }
