@@ -152,7 +152,10 @@ TEST(Matcher, Qwen3VocabularyMasksMatchNaive) {
   Grammar g = parse_gbnf(kJsonGbnf);
   NaiveRecognizer naive(g);
   auto cg = std::make_shared<CompiledGrammar>(g);
-  for (std::string prefix : {"", "{\"name\": \"Qw", "[1, 2.5e", "{\"a\": [true]}"}) {
+  // Deeply nested prefixes take the split path (top-of-stack mask + the
+  // subtrees that depend on the frames below); the shallow ones walk exactly.
+  for (std::string prefix : {"", "{\"name\": \"Qw", "[1, 2.5e", "{\"a\": [true]}", "[[{\"a\": [{\"b\": \"x",
+                             "[[{\"a\": [{\"b\": \"x\"", "[[[[1, [2, {\"k\": tr"}) {
     Matcher m(cg, trie);
     ASSERT_TRUE(m.accept_bytes(prefix));
     auto mask = m.next_token_mask();
@@ -166,7 +169,7 @@ TEST(Matcher, Qwen3VocabularyMasksMatchNaive) {
       ASSERT_EQ(bit, want) << "prefix " << prefix << " token " << t;
       allowed += want;
     }
-    EXPECT_GT(allowed, 10u);
+    EXPECT_GT(allowed, 0u);
   }
 }
 
