@@ -39,7 +39,8 @@ CompiledGrammar::CompiledGrammar(const Grammar& g) {
   accepts_.push_back(0);
   continues_.push_back(0);
   has_opaque_.push_back(0);
-  plain_loop_.push_back(0);
+  loops_.push_back({});
+  looping_.push_back(0);
   std::vector<uint32_t> work, out;
   for (uint32_t s : alt_starts_[g.root]) work.push_back(cont(s, 0));
   expand(work, out);
@@ -174,7 +175,8 @@ CompiledGrammar::StateId CompiledGrammar::intern_state(std::vector<uint32_t> nod
   bool acc = nodes.front() == 0;
   bool more = nodes.size() > (acc ? 1u : 0u);
   has_opaque_.push_back(std::binary_search(nodes.begin(), nodes.end(), kOpaque));
-  plain_loop_.push_back(0);
+  loops_.push_back({});
+  looping_.push_back(0);
   state_ids_.emplace(nodes, id);
   states_.push_back(std::move(nodes));
   trans_.resize(trans_.size() + 256, -1);
@@ -212,10 +214,13 @@ CompiledGrammar::StateId CompiledGrammar::compute_step(StateId s, uint8_t byte) 
     }
     trans_[size_t{s} * 256 + b] = static_cast<int32_t>(it->second);
   }
-  bool loop = true;
-  for (int b = 0x20; b < 0x7F && loop; ++b)
-    if (b != '"' && b != '\\') loop = trans_[size_t{s} * 256 + b] == static_cast<int32_t>(s);
-  plain_loop_[s] = loop;
+  int n_loop = 0;
+  for (int b = 0; b < 256; ++b)
+    if (trans_[size_t{s} * 256 + b] == static_cast<int32_t>(s)) {
+      loops_[s].set(static_cast<uint8_t>(b));
+      ++n_loop;
+    }
+  looping_[s] = n_loop >= 4;
   return static_cast<StateId>(trans_[size_t{s} * 256 + byte]);
 }
 

@@ -99,7 +99,8 @@ class CompiledGrammar {
   std::unordered_map<std::vector<uint32_t>, StateId, VecHash> state_ids_;
   std::vector<int32_t> trans_;  // state * 256 + byte -> state, -1 unknown
   std::vector<uint8_t> accepts_, continues_;
-  std::vector<uint8_t> plain_loop_;  // every plain byte leads back to the state (row computed)
+  std::vector<ByteSet> loops_;   // bytes that lead from the state back to itself (row computed)
+  std::vector<uint8_t> looping_; // loops_ holds more than a few bytes: worth testing in walks
   std::vector<uint8_t> has_opaque_;  // the state holds kOpaque (a stack left the top frames)
   std::unordered_map<StateId, StateId> top_of_;
   const TokenTrie* mask_trie_ = nullptr;

@@ -14,6 +14,13 @@
 #include "grammar/token_trie.h"
 
 namespace qvl::grammar {
+namespace {
+
+bool subset(const ByteSet& a, const ByteSet& b) {
+  return ((a.w[0] & ~b.w[0]) | (a.w[1] & ~b.w[1]) | (a.w[2] & ~b.w[2]) | (a.w[3] & ~b.w[3])) == 0;
+}
+
+}  // namespace
 
 uint32_t CompiledGrammar::truncate(uint32_t n, int depth) {
   if (n == 0 || n == kOpaque) return n;
@@ -64,13 +71,15 @@ void CompiledGrammar::walk(StateId from, const TokenTrie& trie, size_t begin, si
       }
     }
     at[d] = static_cast<StateId>(t);
-    if (TokenTrie::plain_below(w) && trans[size_t(t) * 256 + 'a'] < 0) {
-      compute_step(static_cast<StateId>(t), 'a');  // fills the whole row, plain_loop_ with it
+    uint32_t after = TokenTrie::skip(w);
+    if (after > i + 1 && trans[size_t(t) * 256] < 0) {
+      compute_step(static_cast<StateId>(t), 0);  // fills the whole row, loops_ with it
       trans = trans_.data();
     }
-    if (TokenTrie::plain_below(w) && plain_loop_[t]) {
-      // Every token below stays in t: all of them are allowed, no walk needed.
-      uint32_t e = TokenTrie::skip(w);
+    if (looping_[t] && after > i + 1 && subset(trie.below_[i], loops_[t])) {
+      // Every byte below loops on t (a string body, an identifier): all the
+      // tokens of the subtree are allowed, no walk needed.
+      uint32_t e = after;
       for (uint32_t k = trie.tok_begin_[i]; k < trie.tok_begin_[e]; ++k) {
         int32_t tok = trie.tok_order_[k];
         words[tok >> 6] |= uint64_t{1} << (tok & 63);

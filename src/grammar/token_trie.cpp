@@ -53,14 +53,13 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
     prev = &s;
   }
   close_to(0);
-  // plain_below: computed bottom-up (reverse preorder visits children first).
-  std::vector<uint8_t> plain(node_.size(), 1);  // subtree of i (with i's own byte) is plain
-  for (size_t i = node_.size(); i-- > 0;) {
-    bool below = true;
-    for (size_t c = i + 1; c < skip(node_[i]); c = skip(node_[c])) below = below && plain[c];
-    if (below) node_[i] |= uint64_t{1} << 25;
-    plain[i] = below && is_plain(byte(node_[i]));
-  }
+  // below_: bottom-up (reverse preorder visits children before parents).
+  below_.assign(node_.size(), ByteSet{});
+  for (size_t i = node_.size(); i-- > 0;)
+    for (size_t c = i + 1; c < skip(node_[i]); c = skip(node_[c])) {
+      for (int k = 0; k < 4; ++k) below_[i].w[k] |= below_[c].w[k];
+      below_[i].set(byte(node_[c]));
+    }
   tok_begin_.resize(node_.size() + 1);
   for (size_t i = 0; i < node_.size(); ++i) {
     tok_begin_[i] = static_cast<uint32_t>(tok_order_.size());

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "grammar/ir.h"
+
 namespace qvl::grammar {
 
 class TokenTrie {
@@ -28,20 +30,17 @@ class TokenTrie {
 
   // Preorder node i packed in one word, so the mask walk streams one array:
   // bits 0-7 its byte, 8-23 its depth (root children are 1), bit 24 set when a
-  // token ends here, bit 25 set when every byte below it is "plain" (printable
-  // ASCII but '"' and '\\': string bodies loop on those), bits 32-63 the index
-  // after its subtree.
+  // token ends here, bits 32-63 the index after its subtree.
   static uint8_t byte(uint64_t n) { return static_cast<uint8_t>(n); }
   static uint32_t depth(uint64_t n) { return static_cast<uint32_t>(n >> 8) & 0xFFFF; }
   static bool ends_token(uint64_t n) { return (n >> 24) & 1; }
   static uint32_t skip(uint64_t n) { return static_cast<uint32_t>(n >> 32); }
-  static bool plain_below(uint64_t n) { return (n >> 25) & 1; }
-  static bool is_plain(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
   // Tokens in preorder of their end nodes: the subtree of node i ends
   // tokens tok_order_[tok_begin_[i] .. tok_begin_[skip(i)]).
   std::vector<uint64_t> node_;
   std::vector<int32_t> token_;  // the token ending at node i, -1 none (duplicates in extra_)
   std::vector<int32_t> tok_order_;
+  std::vector<ByteSet> below_;  // node i: the bytes of all nodes under it (not its own)
   std::vector<uint32_t> tok_begin_;  // node_count() + 1 entries
   std::vector<std::pair<uint32_t, int32_t>> extra_;  // (node, token) for repeated byte strings
 
