@@ -27,7 +27,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: qvl grammar --model PATH --jsonl FILE [--timings] [--max-ws N]\n"
     "  PATH: a .gguf file, a tokenizer.json, or a Hugging Face model directory.\n"
-    "  Each FILE line: {\"id\": .., one of \"json_schema\"|\"regex\"|\"gbnf\"|\"choice\": ..,\n"
+    "  Each FILE line: {\"id\": .., one of \"json_schema\"|\"regex\"|\"gbnf\"|\"ebnf\" (Lark)|\"choice\": ..,\n"
     "  \"text\": \"..\"}. The text is tokenized (no special tokens) and walked token by\n"
     "  token; one line per input: {\"id\", \"status\": accepted|rejected|unsupported,\n"
     "  \"complete\", \"reason\"?, \"at_token\"?, \"compile_us\", \"mask_us\" (--timings)}.\n"

@@ -22,6 +22,10 @@ class Unsupported : public Error {
 // llama.cpp GBNF ("root ::= ..."); root is the start rule.
 Grammar parse_gbnf(std::string_view text);
 
+// A Lark grammar's EBNF ("start: ..."), read as a character-level grammar
+// (src/grammar/lark.cpp says what is kept of Lark's lexer semantics).
+Grammar parse_lark(std::string_view text);
+
 // An ECMAScript regular expression that must match the whole text (no flags).
 Grammar compile_regex(std::string_view pattern);
 
@@ -40,8 +44,8 @@ Grammar compile_json_schema(const nlohmann::ordered_json& schema, const JsonSche
 namespace qvl::grammar {
 
 // One grammar from a request-style spec: kind "json_schema" (value: a schema),
-// "json_object" (any JSON object; value ignored), "regex", "gbnf" (value: a
-// string) or "choice" (value: an array of strings).
+// "json_object" (any JSON object; value ignored), "regex", "gbnf", "ebnf" (Lark
+// syntax) (value: a string) or "choice" (value: an array of strings).
 Grammar compile_spec(std::string_view kind, const nlohmann::ordered_json& value, const JsonSchemaOptions& opt = {});
 
 }  // namespace qvl::grammar

@@ -15,6 +15,7 @@ Grammar compile_spec(std::string_view kind, const nlohmann::ordered_json& value,
     if (kind == "json_object") return compile_json_schema(nlohmann::ordered_json{{"type", "object"}}, opt);
     if (kind == "regex") return compile_regex(need_string("regex"));
     if (kind == "gbnf") return parse_gbnf(need_string("gbnf"));
+    if (kind == "ebnf") return parse_lark(need_string("ebnf"));
     if (kind == "choice") {
       QVL_CHECK(value.is_array(), "choice must be an array of strings");
       std::vector<std::string> c;

@@ -33,13 +33,14 @@ test('qvl grammar: statuses, positions, completeness, timings', { skip: !qvl && 
     { id: 9, gbnf: 'root ::= "a" b\n', text: 'a' },
     { id: 10, json_schema: { not: {} }, text: '1' },
     { id: 11, regex: '(a)\\1', text: 'aa' },
-    { id: 12, ebnf: 'start: "a"', text: 'a' },
+    { id: 12, ebnf: 'start: "a" NUM\nNUM: /[0-9]+/', text: 'a42' },
+    { id: 13, ebnf: 'start: start "a" | "b"', text: 'ba' },
   ];
   const r = run(inputs.map((x) => JSON.stringify(x)), ['--timings']);
   assert.equal(r.status, 0, r.stderr);
   const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(out.map((o) => o.id), inputs.map((x) => x.id));
-  const [a, b, c, d, e, f, g, h, i] = out;
+  const [a, b, c, d, e, f, g, h, i, j] = out;
   assert.equal(a.status, 'accepted'); assert.equal(a.complete, true);
   assert.equal(a.mask_us.length, tokenCount('{"n": 12}') + 1);
   assert.ok(a.mask_us.every((x) => Number.isInteger(x) && x >= 0) && Number.isInteger(a.compile_us));
@@ -51,7 +52,8 @@ test('qvl grammar: statuses, positions, completeness, timings', { skip: !qvl && 
   assert.equal(f.status, 'unsupported'); assert.match(f.reason, /undefined rule 'b'/);
   assert.equal(g.status, 'unsupported'); assert.match(g.reason, /^unsupported: json schema keyword "not"/);
   assert.equal(h.status, 'unsupported'); assert.match(h.reason, /^unsupported: regex backreferences/);
-  assert.equal(i.status, 'unsupported'); assert.match(i.reason, /^unsupported: /);
+  assert.equal(i.status, 'accepted'); assert.equal(i.complete, true);
+  assert.equal(j.status, 'unsupported'); assert.match(j.reason, /left recursion in rule 'start'/);
   assert.equal(a.mask_us === undefined, false);
   assert.equal(run([JSON.stringify(inputs[0])]).stdout.includes('mask_us'), false);
 });
