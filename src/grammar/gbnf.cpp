@@ -183,6 +183,7 @@ class GbnfParser {
         flush();
         ++p_;
         skip_space(true);
+        NestingGuard guard(nesting_, "gbnf: parentheses");
         auto alts = parse_alternates(true);
         if (peek() != ')') fail("expecting ')'");
         ++p_;
@@ -234,6 +235,7 @@ class GbnfParser {
 
   std::string_view t_;
   size_t p_ = 0;
+  int nesting_ = 0;
   GrammarBuilder b_;
   std::map<std::string, std::pair<uint32_t, bool>> rules_;  // name -> (id, defined)
 };

@@ -13,7 +13,19 @@ uint32_t GrammarBuilder::declare(const std::string& name) {
   return static_cast<uint32_t>(g_.rules.size() - 1);
 }
 
-void GrammarBuilder::add_alt(uint32_t rule, Seq alt) { g_.rules[rule].alts.push_back(std::move(alt)); }
+void GrammarBuilder::charge(size_t n) {
+  elements_ += n;
+  QVL_CHECK(elements_ <= kMaxElements, "grammar too large: more than ", kMaxElements, " elements");
+}
+
+void GrammarBuilder::add_alt(uint32_t rule, Seq alt) {
+  charge(alt.size() + 1);
+  g_.rules[rule].alts.push_back(std::move(alt));
+}
+
+NestingGuard::NestingGuard(int& depth, const char* what) : depth_(depth) {
+  QVL_CHECK(++depth_ <= GrammarBuilder::kMaxNesting, what, " nested more than ", GrammarBuilder::kMaxNesting, " deep");
+}
 
 Element GrammarBuilder::bytes(const ByteSet& set) {
   auto [it, fresh] = set_ids_.emplace(set, static_cast<uint32_t>(g_.sets.size()));
@@ -28,6 +40,7 @@ Element GrammarBuilder::byte_range(uint8_t lo, uint8_t hi) {
 }
 
 Seq GrammarBuilder::literal(std::string_view b) {
+  charge(b.size());
   Seq out;
   for (unsigned char c : b) out.push_back(byte_range(c, c));
   return out;
@@ -49,6 +62,7 @@ Seq GrammarBuilder::repeat(const Seq& x, uint32_t min, int64_t max, const std::s
   QVL_CHECK(min <= kMaxRepeat && max <= static_cast<int64_t>(kMaxRepeat), "repetition count over ", kMaxRepeat);
   QVL_CHECK(max < 0 || max >= min, "repetition {", min, ",", max, "} has max < min");
   Seq out;
+  charge(x.size() * (max < 0 ? min + 1 : static_cast<size_t>(max)));  // what the copies below will hold
   for (uint32_t i = 0; i < min; ++i) out.insert(out.end(), x.begin(), x.end());
   if (max < 0) {  // R ::= x R | ε  (tail position: the matcher's stack does not grow)
     uint32_t r = declare(hint + "_" + std::to_string(counter_++));

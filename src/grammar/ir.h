@@ -52,6 +52,8 @@ class GrammarBuilder {
  public:
   static constexpr size_t kMaxRules = 200000;
   static constexpr uint32_t kMaxRepeat = 10000;  // bound on {m,n} counts
+  static constexpr size_t kMaxElements = 4000000;  // all alternatives' elements together
+  static constexpr int kMaxNesting = 200;          // groups / schemas inside each other
 
   uint32_t declare(const std::string& name);  // a rule with no alternatives yet
   void add_alt(uint32_t rule, Seq alt);
@@ -78,6 +80,20 @@ class GrammarBuilder {
   std::map<ByteSet, uint32_t> set_ids_;
   std::map<std::vector<CodeRange>, Seq> class_cache_;
   uint32_t counter_ = 0;
+  size_t elements_ = 0;
+  void charge(size_t n);  // throws past kMaxElements
+};
+
+// Counts nesting depth for the recursive-descent front ends (RAII).
+class NestingGuard {
+ public:
+  NestingGuard(int& depth, const char* what);
+  ~NestingGuard() { --depth_; }
+  NestingGuard(const NestingGuard&) = delete;
+  NestingGuard& operator=(const NestingGuard&) = delete;
+
+ private:
+  int& depth_;
 };
 
 // Normalises code point ranges: sorted, merged, surrogates and > U+10FFFF removed.

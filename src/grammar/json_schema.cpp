@@ -138,6 +138,7 @@ json SchemaCompiler::merge(json a, const json& b, int depth) {
 }
 
 Seq SchemaCompiler::schema(const json& s, int depth) {
+  NestingGuard guard(nesting_, "json schema: schemas");
   if (depth > 64) throw Unsupported("schema nesting deeper than 64 through allOf/anyOf merging");
   if (s.is_boolean()) return s.get<bool>() ? any_value() : b_.nothing();
   if (!s.is_object()) throw Error("json schema: a schema must be an object or a boolean");

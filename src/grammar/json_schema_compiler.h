@@ -48,6 +48,7 @@ class SchemaCompiler {
   std::map<std::string, uint32_t> ref_rules_;
   std::optional<Seq> ws_, any_value_, any_string_;
   uint32_t any_value_rule_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace qvl::grammar

@@ -268,6 +268,7 @@ Seq SchemaCompiler::number(const json& s, bool integer) {
 }
 
 Seq SchemaCompiler::literal_value(const json& v) {
+  NestingGuard guard(nesting_, "json schema: enum/const values");
   if (v.is_object() || v.is_array()) {
     Seq out = b_.literal(v.is_object() ? "{" : "[");
     Seq w = ws();

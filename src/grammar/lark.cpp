@@ -311,6 +311,7 @@ class LarkParser {
 
   Seq item(size_t& i, size_t end, bool terminal) {
     if (i >= end) fail(toks_[i], "unexpected end of definition");
+    NestingGuard guard(nesting_, "lark: groups");
     if (op(i, "(")) {
       ++i;
       auto alts = alternatives(i, end, terminal);
@@ -401,6 +402,7 @@ class LarkParser {
   std::vector<std::string> ignore_names_;
   std::vector<Element> ignore_;
   std::optional<Seq> ignore_seq_;
+  int nesting_ = 0;
   std::map<std::string, uint32_t> ids_;
   std::set<std::string> defined_, pending_;
   GrammarBuilder b_;

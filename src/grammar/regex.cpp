@@ -59,6 +59,7 @@ class RegexParser {
   }
 
   Seq parse_alts(int depth) {
+    NestingGuard guard(nesting_, "regex: groups");
     std::vector<Seq> alts;
     do alts.push_back(parse_seq(depth, nullptr));
     while (eat('|'));
@@ -267,6 +268,7 @@ class RegexParser {
   std::string_view p_;
   RegexMode mode_;
   size_t i_ = 0;
+  int nesting_ = 0;
 };
 
 ByteSet hex_digit_set(uint32_t nibble) {
