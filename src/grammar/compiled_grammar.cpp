@@ -41,6 +41,7 @@ CompiledGrammar::CompiledGrammar(const Grammar& g) {
   has_opaque_.push_back(0);
   loops_.push_back({});
   looping_.push_back(0);
+  text_loop_.push_back(-1);
   std::vector<uint32_t> work, out;
   for (uint32_t s : alt_starts_[g.root]) work.push_back(cont(s, 0));
   expand(work, out);
@@ -177,6 +178,7 @@ CompiledGrammar::StateId CompiledGrammar::intern_state(std::vector<uint32_t> nod
   has_opaque_.push_back(std::binary_search(nodes.begin(), nodes.end(), kOpaque));
   loops_.push_back({});
   looping_.push_back(0);
+  text_loop_.push_back(-1);
   state_ids_.emplace(nodes, id);
   states_.push_back(std::move(nodes));
   trans_.resize(trans_.size() + 256, -1);

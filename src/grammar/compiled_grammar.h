@@ -101,6 +101,8 @@ class CompiledGrammar {
   std::vector<uint8_t> accepts_, continues_;
   std::vector<ByteSet> loops_;   // bytes that lead from the state back to itself (row computed)
   std::vector<uint8_t> looping_; // loops_ holds more than a few bytes: worth testing in walks
+  std::vector<int8_t> text_loop_; // every text character leads back to the state: -1 unknown, 0, 1
+  bool takes_all_text(StateId s);
   std::vector<uint8_t> has_opaque_;  // the state holds kOpaque (a stack left the top frames)
   std::unordered_map<StateId, StateId> top_of_;
   const TokenTrie* mask_trie_ = nullptr;

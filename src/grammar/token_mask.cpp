@@ -22,6 +22,46 @@ bool subset(const ByteSet& a, const ByteSet& b) {
 
 }  // namespace
 
+// True when every text character (TokenTrie::text_below) leads from s back to
+// s, every prefix of one staying alive: the well-formed UTF-8 patterns of
+// Unicode's table 3-7, followed through the distinct states they reach.
+bool CompiledGrammar::takes_all_text(StateId s) {
+  if (text_loop_[s] >= 0) return text_loop_[s];
+  bool ok = true;
+  for (int b = 0; b < 0x80 && ok; ++b)
+    if (TokenTrie::is_text_ascii(static_cast<uint8_t>(b))) ok = step_locked(s, static_cast<uint8_t>(b)) == s;
+  struct Range {
+    uint8_t lo, hi;
+  };
+  static const std::vector<std::vector<Range>> kPatterns = {
+      {{0xC2, 0xDF}, {0x80, 0xBF}},
+      {{0xE0, 0xE0}, {0xA0, 0xBF}, {0x80, 0xBF}},
+      {{0xE1, 0xEC}, {0x80, 0xBF}, {0x80, 0xBF}},
+      {{0xED, 0xED}, {0x80, 0x9F}, {0x80, 0xBF}},
+      {{0xEE, 0xEF}, {0x80, 0xBF}, {0x80, 0xBF}},
+      {{0xF0, 0xF0}, {0x90, 0xBF}, {0x80, 0xBF}, {0x80, 0xBF}},
+      {{0xF1, 0xF3}, {0x80, 0xBF}, {0x80, 0xBF}, {0x80, 0xBF}},
+      {{0xF4, 0xF4}, {0x80, 0x8F}, {0x80, 0xBF}, {0x80, 0xBF}}};
+  for (const auto& pattern : kPatterns) {
+    if (!ok) break;
+    std::vector<StateId> at = {s};
+    for (const Range& r : pattern) {
+      std::vector<StateId> next;
+      for (StateId x : at)
+        for (int b = r.lo; b <= r.hi && ok; ++b) {
+          StateId y = step_locked(x, static_cast<uint8_t>(b));
+          if (y == kDead) ok = false;
+          else if (std::find(next.begin(), next.end(), y) == next.end()) next.push_back(y);
+        }
+      at = std::move(next);
+      if (!ok || at.size() > 64) { ok = false; break; }
+    }
+    ok = ok && at.size() == 1 && at[0] == s;
+  }
+  text_loop_[s] = ok;
+  return ok;
+}
+
 uint32_t CompiledGrammar::truncate(uint32_t n, int depth) {
   if (n == 0 || n == kOpaque) return n;
   if (depth == 0) return kOpaque;
@@ -85,6 +125,15 @@ void CompiledGrammar::walk(StateId from, const TokenTrie& trie, size_t begin, si
         words[tok >> 6] |= uint64_t{1} << (tok & 63);
       }
       i = e;
+      continue;
+    }
+    if (TokenTrie::text_below(w) && after > i + 1 && takes_all_text(static_cast<StateId>(t))) {
+      trans = trans_.data();  // the check may have added states
+      for (uint32_t k = trie.tok_begin_[i]; k < trie.tok_begin_[after]; ++k) {
+        int32_t tok = trie.tok_order_[k];
+        words[tok >> 6] |= uint64_t{1} << (tok & 63);
+      }
+      i = after;
       continue;
     }
     if (TokenTrie::ends_token(w)) {

