@@ -32,6 +32,7 @@ CompiledGrammar::CompiledGrammar(const Grammar& g) {
     }
   }
   check_left_recursion(g);
+  compute_min_lengths();
   nodes_.push_back({0, 0});
   nodes_.push_back({UINT32_MAX, 0});  // kOpaque
   states_.push_back({});
@@ -119,6 +120,73 @@ void CompiledGrammar::check_left_recursion(const Grammar& g) {
     for (const Edge& e : edges[r])
       QVL_CHECK(e.tail || comp[r] != comp[e.to], "left recursion in rule '", g.rules[r].name,
                 "' (a rule may not call itself before matching a character)");
+}
+
+// Fewest bytes per rule by fixpoint; the witness alternative changes only on a
+// strict improvement, so following witnesses always terminates.
+void CompiledGrammar::compute_min_lengths() {
+  size_t n = alt_starts_.size();
+  rule_min_.assign(n, kInf);
+  rule_best_.assign(n, 0);
+  suffix_min_.assign(elems_.size(), 0);
+  auto alt_min = [&](uint32_t p) {
+    uint64_t sum = 0;
+    for (; elems_[p].kind != kEnd; ++p) {
+      sum += elems_[p].kind == kBytes ? 1 : rule_min_[elems_[p].id];
+      if (sum >= kInf) return kInf;
+    }
+    return sum;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t r = 0; r < n; ++r)
+      for (uint32_t a = 0; a < alt_starts_[r].size(); ++a) {
+        uint64_t m = alt_min(alt_starts_[r][a]);
+        if (m < rule_min_[r]) {
+          rule_min_[r] = m;
+          rule_best_[r] = a;
+          changed = true;
+        }
+      }
+  }
+  for (size_t p = elems_.size(); p-- > 0;) {
+    if (elems_[p].kind == kEnd) continue;
+    uint64_t here = elems_[p].kind == kBytes ? 1 : rule_min_[elems_[p].id];
+    uint64_t rest = elems_[p + 1].kind == kEnd ? 0 : suffix_min_[p + 1];
+    suffix_min_[p] = std::min(kInf, here + rest);
+  }
+}
+
+void CompiledGrammar::append_min_string(uint32_t pos, std::string& out) const {
+  for (; elems_[pos].kind != kEnd; ++pos) {
+    const Elem& e = elems_[pos];
+    if (e.kind == kBytes) {
+      int b = 0;
+      while (!sets_[e.id].test(static_cast<uint8_t>(b))) ++b;
+      out += static_cast<char>(b);
+    } else {
+      append_min_string(alt_starts_[e.id][rule_best_[e.id]], out);
+    }
+  }
+}
+
+bool CompiledGrammar::shortest_completion(StateId s, std::string* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t best = kInf;
+  uint32_t best_node = 0;
+  for (uint32_t n : states_[s]) {
+    if (n == kOpaque) continue;
+    uint64_t cost = 0;
+    for (uint32_t f = n; f != 0 && cost < kInf; f = nodes_[f].parent) cost += suffix_min_[nodes_[f].pos];
+    if (cost < best) {
+      best = cost;
+      best_node = n;
+    }
+  }
+  if (best >= kInf) return false;
+  out->clear();
+  for (uint32_t f = best_node; f != 0; f = nodes_[f].parent) append_min_string(nodes_[f].pos, *out);
+  return true;
 }
 
 uint32_t CompiledGrammar::intern_node(uint32_t pos, uint32_t parent) {

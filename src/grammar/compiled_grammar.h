@@ -47,6 +47,12 @@ class CompiledGrammar {
   size_t rule_count() const { return alt_starts_.size(); }
   size_t state_count();
 
+  // The shortest byte string that completes the grammar from state s (empty
+  // when s accepts), or false when no completion exists. Every byte is a token
+  // of a byte-level vocabulary, so its length bounds the tokens still needed:
+  // an endpoint near max_tokens can force it to end with complete output.
+  bool shortest_completion(StateId s, std::string* out);
+
  private:
   enum : uint8_t { kBytes, kRule, kEnd };
   struct Elem {
@@ -64,6 +70,13 @@ class CompiledGrammar {
   };
 
   void check_left_recursion(const Grammar& g);
+  void compute_min_lengths();
+  void append_min_string(uint32_t pos, std::string& out) const;  // elements pos..END
+
+  static constexpr uint64_t kInf = UINT64_MAX / 4;
+  std::vector<uint64_t> rule_min_;     // fewest bytes a rule matches (kInf: none)
+  std::vector<uint32_t> rule_best_;    // the alternative that achieves it
+  std::vector<uint64_t> suffix_min_;   // element position -> fewest bytes to the end of its alternative
   uint32_t intern_node(uint32_t pos, uint32_t parent);
   uint32_t cont(uint32_t pos, uint32_t parent);
   void expand(std::vector<uint32_t>& work, std::vector<uint32_t>& out);

@@ -29,6 +29,8 @@ class Matcher {
   bool is_complete();   // the grammar may end here (EOS would be allowed)
   bool is_finished() const { return finished_; }  // EOS was accepted
   bool can_continue();  // more bytes may still follow
+  // The shortest bytes that complete the grammar from here (see CompiledGrammar).
+  bool shortest_completion(std::string* out) { return g_->shortest_completion(history_.back(), out); }
   // words: trie().mask_words() 64-bit words; bit t set when token t is allowed.
   void fill_next_token_mask(uint64_t* words);
   std::vector<uint64_t> next_token_mask();
