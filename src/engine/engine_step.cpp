@@ -124,7 +124,26 @@ void Engine::handle_logits(Sequence& s, const float* row) {
     return;
   }
   TokenEvent ev;
-  const int32_t t = s.sampler.sample(row, &ev);
+  const uint64_t* allowed = nullptr;
+  grammar::Matcher* g = s.req.grammar.get();
+  if (g && !s.thinking.in_think()) {  // the constraint starts after </think>
+    if (g->trie().vocab_size() < model_.config().vocab_size) {
+      finish(s, FinishReason::kError, "grammar vocabulary is smaller than the model's");
+      return;
+    }
+    s.grammar_mask.resize(g->trie().mask_words());
+    g->fill_next_token_mask(s.grammar_mask.data());
+    if (std::all_of(s.grammar_mask.begin(), s.grammar_mask.end(), [](uint64_t w) { return w == 0; })) {
+      finish(s, FinishReason::kError, "the grammar allows no next token");
+      return;
+    }
+    allowed = s.grammar_mask.data();
+  }
+  const int32_t t = s.sampler.sample(row, &ev, allowed);
+  if (allowed && !g->accept_token(t)) {
+    finish(s, FinishReason::kError, "internal: sampled token outside the grammar mask");
+    return;
+  }
   const auto& stops = s.req.stop_tokens;
   if (std::find(stops.begin(), stops.end(), t) != stops.end()) {
     finish(s, FinishReason::kStop);

@@ -163,7 +163,7 @@ Seq SchemaCompiler::uint_range(uint64_t lo, std::optional<uint64_t> hi) {
 }
 
 // Non-negative numbers J(.F)? whose value lies between lo and hi (integer
-// bounds); an integer may still be written with a zero fraction (1.0).
+// bounds); integers are digits only.
 Seq SchemaCompiler::magnitude(uint64_t lo, bool lo_incl, std::optional<uint64_t> hi, bool hi_incl, bool integer) {
   Seq digits = b_.repeat(b_.chars(digit_range('0', '9')), 1, -1, "frac");
   Seq zero_frac = b_.literal(".");
@@ -179,8 +179,10 @@ Seq SchemaCompiler::magnitude(uint64_t lo, bool lo_incl, std::optional<uint64_t>
     nonzero_frac.push_back(b_.byte_range('1', '9'));
     nonzero_frac.insert(nonzero_frac.end(), post.begin(), post.end());
   }
-  Seq opt_frac = b_.repeat(integer ? zero_frac : any_frac, 0, 1);
-  Seq opt_zero = b_.repeat(zero_frac, 0, 1);
+  // Integers never take a fraction: "3.0" is an integer to JSON Schema, but a
+  // generated integer must read back as one in every client's JSON parser.
+  Seq opt_frac = integer ? Seq{} : b_.repeat(any_frac, 0, 1);
+  Seq opt_zero = integer ? Seq{} : b_.repeat(zero_frac, 0, 1);
   auto join = [](Seq a, const Seq& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
@@ -237,7 +239,7 @@ Seq SchemaCompiler::number(const json& s, bool integer) {
     if (hi) { hi = hi_incl ? std::floor(*hi) : std::ceil(*hi) - 1; hi_incl = true; }
   }
   if (!lo && !hi) {
-    std::string re = integer ? R"(-?(0|[1-9]\d*)(\.0+)?)" : R"(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)";
+    std::string re = integer ? R"(-?(0|[1-9]\d*))" : R"(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)";
     return regex_to_seq(b_, re, {});
   }
   int64_t L = lo ? integral_bound(*lo, "minimum") : 0, H = hi ? integral_bound(*hi, "maximum") : 0;
@@ -304,15 +306,6 @@ Seq SchemaCompiler::literal_value(const json& v) {
     if (std::floor(d) == d && std::fabs(d) < 1e15) {  // 1.0 is also written 1
       return b_.group({b_.literal(json(static_cast<int64_t>(d)).dump()), b_.literal(v.dump())}, "const");
     }
-  }
-  if (v.is_number_integer()) {  // 1 may also be written 1.0
-    Seq out = b_.literal(v.dump());
-    Seq frac = b_.literal(".");
-    Seq zeros = b_.repeat(b_.literal("0"), 1, -1, "zfrac");
-    frac.insert(frac.end(), zeros.begin(), zeros.end());
-    Seq opt = b_.repeat(frac, 0, 1);
-    out.insert(out.end(), opt.begin(), opt.end());
-    return out;
   }
   return b_.literal(v.dump());
 }
