@@ -127,11 +127,9 @@ void Engine::handle_logits(Sequence& s, const float* row) {
   const uint64_t* allowed = nullptr;
   grammar::Matcher* g = s.req.grammar.get();
   if (g && !s.thinking.in_think()) {  // the constraint starts after </think>
-    if (g->trie().vocab_size() < model_.config().vocab_size) {
-      finish(s, FinishReason::kError, "grammar vocabulary is smaller than the model's");
-      return;
-    }
-    s.grammar_mask.resize(g->trie().mask_words());
+    // Logits past the tokenizer's vocabulary (padding) stay disallowed.
+    const size_t words = (static_cast<size_t>(model_.config().vocab_size) + 63) / 64;
+    s.grammar_mask.assign(std::max(words, g->trie().mask_words()), 0);
     g->fill_next_token_mask(s.grammar_mask.data());
     if (std::all_of(s.grammar_mask.begin(), s.grammar_mask.end(), [](uint64_t w) { return w == 0; })) {
       finish(s, FinishReason::kError, "the grammar allows no next token");

@@ -107,8 +107,8 @@ struct GenerationRequest {
   // (client gone). Must be quick: it runs inside the batch loop.
   std::function<bool(const TokenEvent&)> on_token;
   std::function<void(const GenerationResult&)> on_done;  // exactly once
-  // Structured output: each sampled token must be allowed by this matcher (its
-  // vocabulary covering the model's logits), which advances with it; while the
+  // Structured output: each sampled token must be allowed by this matcher,
+  // which advances with it (ids past its vocabulary are never allowed); while the
   // output is inside <think> it is not constrained. The grammar's end-of-sequence
   // tokens should be among stop_tokens.
   std::shared_ptr<grammar::Matcher> grammar;
