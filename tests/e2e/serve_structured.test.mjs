@@ -77,6 +77,18 @@ test('regex, choice and GBNF constraints', async () => {
   assert.match(content(g), /^\([xy]{1,4}\)$/);
 });
 
+test('/v1/completions takes the same constraints', async () => {
+  const r = await postJson(srv.url + '/v1/completions', { model: 'm', prompt: 'Record:', max_tokens: 200, temperature: 1.0,
+    seed: 4, response_format: { type: 'json_schema', json_schema: { name: 'rec', schema } } }, instruct);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.ok(valid(JSON.parse(r.json.choices[0].text)), r.json.choices[0].text);
+  const re = await postJson(srv.url + '/v1/completions', { model: 'm', prompt: 'Code:', max_tokens: 20, guided_regex: '[A-Z]{4}' }, instruct);
+  assert.match(re.json.choices[0].text, /^[A-Z]{4}$/);
+  const bad = await postJson(srv.url + '/v1/completions', { model: 'm', prompt: 'x', guided_regex: '(?=a)' }, instruct);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.param, 'guided_regex');
+});
+
 test('thinking is not constrained; the answer after </think> is', async () => {
   const r = await ask({ guided_choice: ['yes', 'no'], max_tokens: 120, seed: 9 }, { 'X-Reasoning-Mode': 'thinking' });
   assert.equal(r.status, 200, JSON.stringify(r.json));
