@@ -7,7 +7,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "base/thread_pool.h"
 #include "engine/engine.h"
 #include "fake_model.h"
 #include "grammar/compiled_grammar.h"
@@ -31,11 +30,6 @@ std::shared_ptr<grammar::TokenTrie> fake_trie() {
   return std::make_shared<grammar::TokenTrie>(bytes, usable, std::vector<int32_t>{kImEnd});
 }
 
-ThreadPool& pool() {
-  static ThreadPool p(1);
-  return p;
-}
-
 struct Generated {
   std::string text;
   GenerationResult result;
@@ -45,7 +39,7 @@ Generated generate(FakeModel& m, std::shared_ptr<grammar::CompiledGrammar> g, ui
   EngineOptions o;
   o.max_running = 1;
   o.max_batch_tokens = 16;
-  o.pool = &pool();
+  // o.compute stays null: the process's default compute scheduler.
   o.context_length = 256;
   o.kv_tokens = 4096;
   Engine e(m, o);
