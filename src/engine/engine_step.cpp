@@ -124,7 +124,37 @@ void Engine::handle_logits(Sequence& s, const float* row) {
     return;
   }
   TokenEvent ev;
-  const int32_t t = s.sampler.sample(row, &ev);
+  const uint64_t* allowed = nullptr;
+  grammar::Matcher* g = s.req.grammar.get();
+  if (g && !s.thinking.in_think()) {  // the constraint starts after </think>
+    // Logits past the tokenizer's vocabulary (padding) stay disallowed.
+    const size_t words = (static_cast<size_t>(model_.config().vocab_size) + 63) / 64;
+    s.grammar_mask.assign(std::max(words, g->trie().mask_words()), 0);
+    try {
+      g->fill_next_token_mask(s.grammar_mask.data());
+    } catch (const Error& e) {  // e.g. the grammar's state limit: this request ends, the engine goes on
+      finish(s, FinishReason::kError, std::string("grammar: ") + e.what());
+      return;
+    }
+    if (std::all_of(s.grammar_mask.begin(), s.grammar_mask.end(), [](uint64_t w) { return w == 0; })) {
+      finish(s, FinishReason::kError, "the grammar allows no next token");
+      return;
+    }
+    allowed = s.grammar_mask.data();
+  }
+  const int32_t t = s.sampler.sample(row, &ev, allowed);
+  bool advanced = true;
+  if (allowed) {
+    try {
+      advanced = g->accept_token(t);
+    } catch (const Error&) {
+      advanced = false;
+    }
+  }
+  if (!advanced) {
+    finish(s, FinishReason::kError, "internal: sampled token outside the grammar mask");
+    return;
+  }
   const auto& stops = s.req.stop_tokens;
   if (std::find(stops.begin(), stops.end(), t) != stops.end()) {
     finish(s, FinishReason::kStop);

@@ -2,6 +2,9 @@
 // Token-level only: text stop strings are matched here too (via the tokenizer),
 // but JSON, HTTP and chat templates never reach this layer.
 #pragma once
+#include <memory>
+
+#include "grammar/matcher.h"
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -104,6 +107,11 @@ struct GenerationRequest {
   // (client gone). Must be quick: it runs inside the batch loop.
   std::function<bool(const TokenEvent&)> on_token;
   std::function<void(const GenerationResult&)> on_done;  // exactly once
+  // Structured output: each sampled token must be allowed by this matcher,
+  // which advances with it (ids past its vocabulary are never allowed); while the
+  // output is inside <think> it is not constrained. The grammar's end-of-sequence
+  // tokens should be among stop_tokens.
+  std::shared_ptr<grammar::Matcher> grammar;
 };
 
 }  // namespace qvl

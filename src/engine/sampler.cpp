@@ -80,7 +80,8 @@ void Sampler::fill_logprobs(const std::vector<float>& x, int32_t chosen, TokenEv
   for (int32_t i = 0; i < static_cast<int32_t>(ids.size()); ++i) ids[i] = i;
   std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
                     [&](int32_t a, int32_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); });
-  for (int i = 0; i < k; ++i) ev->top.push_back({ids[i], static_cast<float>(x[ids[i]] - lse)});
+  for (int i = 0; i < k; ++i)
+    if (std::isfinite(x[ids[i]])) ev->top.push_back({ids[i], static_cast<float>(x[ids[i]] - lse)});  // not masked out
 }
 
 double Sampler::uniform() {
@@ -150,10 +151,15 @@ int32_t Sampler::draw(const std::vector<float>& x) {
   return cands_[n - 1].id;  // u landed on the rounding edge
 }
 
-int32_t Sampler::sample(const float* logits, TokenEvent* ev) {
+int32_t Sampler::sample(const float* logits, TokenEvent* ev, const uint64_t* allowed) {
   scratch_.assign(logits, logits + n_vocab_);
   for (const auto& [id, bias] : params_.logit_bias) scratch_[id] += bias;
   apply_penalties(scratch_);
+  if (allowed) {
+    const float kOut = -std::numeric_limits<float>::infinity();
+    for (int32_t i = 0; i < n_vocab_; ++i)
+      if (!((allowed[i >> 6] >> (i & 63)) & 1)) scratch_[i] = kOut;
+  }
   const int32_t tok = draw(scratch_);
   if (ev) fill_logprobs(scratch_, tok, ev);
   return tok;

@@ -38,7 +38,10 @@ class Sampler {
 
   // Picks the next token from logits[n_vocab] (left unchanged). Fills
   // ev->token, ev->logprob and ev->top (params.n_logprobs best) when ev != nullptr.
-  int32_t sample(const float* logits, TokenEvent* ev);
+  // allowed (a grammar's mask, bit t of word t/64, n_vocab bits): the other
+  // tokens get -inf right after bias and penalties, so greedy choice, sampling
+  // and log-probs all see the constrained distribution. At least one bit must be set.
+  int32_t sample(const float* logits, TokenEvent* ev, const uint64_t* allowed = nullptr);
 
   const SamplingParams& params() const { return params_; }
 

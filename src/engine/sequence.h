@@ -58,6 +58,7 @@ struct Sequence {
   uint64_t id;
   GenerationRequest req;
   Sampler sampler;
+  std::vector<uint64_t> grammar_mask;  // the next-token mask of req.grammar
   ThinkingTracker thinking;
   StopFilter stops;
   IncrementalDecoder decoder;

@@ -10,6 +10,7 @@
 #include "serve/completion_runner.h"
 #include "serve/mode_resolver.h"
 #include "serve/serve_vision.h"
+#include "serve/structured_output.h"
 
 namespace qvl::serve {
 
@@ -35,13 +36,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   if (static_cast<int>(in.images.size()) > ctx.opt.limits.max_images)
     throw ApiError(400, str("too many images: ", in.images.size(), " (the limit is ", ctx.opt.limits.max_images, ")"),
                    "messages", "too_many_images");
-  if (body.contains("response_format") && !body["response_format"].is_null()) {
-    const json& rf = body["response_format"];
-    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
-      throw bad_param("response_format", "'response_format' must be an object with a 'type'");
-    if (rf["type"] != "text")
-      throw bad_param("response_format", "response_format type '" + rf["type"].get<std::string>() + "' is not supported");
-  }
+  std::shared_ptr<grammar::CompiledGrammar> grammar = requested_grammar(obody);  // 400 when bad
   nlohmann::ordered_json extra = template_extras(obody, false);  // validates tools / kwargs early
 
   const ModelRegistry::Found found = find_model(ctx, p.model);
@@ -103,6 +98,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   GenerationRequest gen = make_generation(p, dep.spec.profiles.get(decision.mode), cp, decision.mode,
                                           std::move(input), cp.generator->context_length(), ctx.opt.limits,
                                           r.opens_think, &r.budget);
+  if (grammar) gen.grammar = make_matcher(cp, std::move(grammar));
   r.decision = decision;
   r.params = std::move(p);
   r.deployment = found.deployment;

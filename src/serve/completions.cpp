@@ -8,6 +8,7 @@
 #include "serve/api_error.h"
 #include "serve/completion_runner.h"
 #include "serve/mode_resolver.h"
+#include "serve/structured_output.h"
 
 namespace qvl::serve {
 
@@ -54,6 +55,8 @@ void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib
   const RawPrompt raw = parse_prompt(body);
   if (body.contains("echo") && body["echo"].is_boolean() && body["echo"].get<bool>())
     throw bad_param("echo", "'echo' is not supported");
+  // Schemas keep the client's key order: properties are generated in schema order.
+  std::shared_ptr<grammar::CompiledGrammar> grammar = requested_grammar(parse_body_ordered(req));  // 400 when bad
   const ModelRegistry::Found found = find_model(ctx, p.model);
   const Deployment& dep = *found.deployment;
 
@@ -88,6 +91,7 @@ void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib
   GenerationRequest gen = make_generation(p, dep.spec.profiles.get(decision.mode), cp, decision.mode,
                                           std::move(input), cp.generator->context_length(), ctx.opt.limits,
                                           r.opens_think, &r.budget);
+  if (grammar) gen.grammar = make_matcher(cp, std::move(grammar));
   r.decision = decision;
   r.params = std::move(p);
   r.deployment = found.deployment;

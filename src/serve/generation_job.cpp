@@ -11,6 +11,7 @@ void GenerationJob::submit(const GenerationRequest& req, int n) {
   for (int i = 0; i < n; ++i) {
     GenerationRequest r = req;
     r.sampling.seed = req.sampling.seed + static_cast<uint64_t>(i);
+    if (req.grammar) r.grammar = std::make_shared<grammar::Matcher>(*req.grammar);  // one position per choice
     std::shared_ptr<Channel> ch = ch_;
     r.on_token = [ch, i](const TokenEvent& t) {
       std::lock_guard<std::mutex> lk(ch->mu);
