@@ -10,10 +10,10 @@ DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
 
 APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libstb-dev libwebp-dev \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-                libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev \
-                pkg-config git curl
+                libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev \
+                pkg-config git curl clang-14 libclang-rt-14-dev
 
-.PHONY: all deps deps-apt deps-npm deps-llama-src build serve test test-unit test-node clean
+.PHONY: all deps deps-apt deps-npm deps-llama-src build serve test test-unit test-node test-fuzz fuzz-build clean
 
 all: build
 
@@ -61,7 +61,7 @@ serve: build $(if $(MODEL),,$(DEMO))
 	$(QVL) serve --model $(if $(MODEL),$(MODEL),$(DEMO)) --host $(HOST) --port $(PORT)
 
 test: deps build
-	$(MAKE) test-unit test-node
+	$(MAKE) test-unit test-node test-fuzz
 
 test-unit:
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -69,5 +69,17 @@ test-unit:
 test-node:
 	QVL_BIN=$(abspath $(QVL)) bash tests/run_node_tests.sh
 
+# libFuzzer smoke runs (FUZZ_SECONDS each) of every harness in tests/fuzz, built with
+# clang + ASan + UBSan in their own build dir; long runs: see docs/FUZZING.md.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 20
+fuzz-build: deps-apt
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQVL_FUZZ=ON \
+	  -DQVL_FUZZ_SMOKE_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$$//')
+
+test-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest -L fuzz --output-on-failure
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -4,24 +4,60 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "base/error.h"
 
 namespace qvl::serve {
 
+// YAML 1.2 core-schema numbers, matched by hand (a linear scan, no regex engine):
+// int = [-+]?[0-9]+, float = [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+static size_t digits(const std::string& s, size_t i) {
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i;
+}
+
+static bool is_int(const std::string& s) {
+  const size_t b = !s.empty() && (s[0] == '-' || s[0] == '+');
+  return s.size() > b && digits(s, b) == s.size();
+}
+
+static bool is_float(const std::string& s) {
+  size_t i = !s.empty() && (s[0] == '-' || s[0] == '+');
+  const size_t int_end = digits(s, i);
+  bool mantissa = int_end > i;
+  i = int_end;
+  if (i < s.size() && s[i] == '.') {
+    const size_t frac_end = digits(s, i + 1);
+    mantissa = mantissa || frac_end > i + 1;
+    i = frac_end;
+  }
+  if (!mantissa) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    size_t e = i + 1 + (i + 1 < s.size() && (s[i + 1] == '-' || s[i + 1] == '+'));
+    const size_t exp_end = digits(s, e);
+    if (exp_end == e) return false;
+    i = exp_end;
+  }
+  return i == s.size();
+}
+
 static nlohmann::json scalar(const YAML::Node& n) {
   const std::string s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
-  static const std::regex int_re("[-+]?[0-9]+"), float_re("[-+]?([0-9]*\\.[0-9]+|[0-9]+\\.?)([eE][-+]?[0-9]+)?");
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
   if (s == "null" || s == "~" || s.empty()) return nullptr;
-  if (std::regex_match(s, int_re)) return std::strtoll(s.c_str(), nullptr, 10);
-  if (std::regex_match(s, float_re)) return std::strtod(s.c_str(), nullptr);
+  if (is_int(s)) {
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), nullptr, 10);
+    if (errno != ERANGE) return v;
+    return std::strtod(s.c_str(), nullptr);  // too big for 64 bits: keep it a number
+  }
+  if (is_float(s)) return std::strtod(s.c_str(), nullptr);
   return s;
 }
 

@@ -1,12 +1,18 @@
 // Router rule matching and rule-file parsing.
 #include "serve/router.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 
 #include "base/error.h"
 #include "serve/config_file.h"
 
 namespace qvl::serve {
+
+// RE2's DFA memory per pattern; a pathological rule fails to compile rather than
+// growing without bound. 8 MiB is RE2's default, stated here so it is a decision.
+constexpr int64_t kRegexMaxMem = 8 << 20;
 
 static std::string ascii_lower(std::string s) {
   for (char& c : s)
@@ -25,11 +31,14 @@ Router::Router(std::vector<RouterRule> rules, Mode default_mode)
     for (auto& t : r.tasks) t = ascii_lower(t);
     r.compiled.clear();
     for (const auto& re : r.regexes) {
-      try {
-        r.compiled.emplace_back(re, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
-      } catch (const std::regex_error& e) {
-        QVL_FAIL("router: rule '", r.name, "': bad regex '", re, "': ", e.what());
-      }
+      RE2::Options o;
+      o.set_case_sensitive(false);
+      o.set_log_errors(false);
+      o.set_max_mem(kRegexMaxMem);
+      auto compiled = std::make_shared<const RE2>(re, o);
+      QVL_CHECK(compiled->ok(), "router: rule '", r.name, "': bad regex '", re, "': ", compiled->error(),
+                " (RE2 syntax: no look-around or back-references)");
+      r.compiled.push_back(std::move(compiled));
     }
   }
 }
@@ -44,7 +53,7 @@ RouteResult Router::route(const RouterInput& in) const {
     if (!r.keywords.empty() || !r.compiled.empty()) {
       bool hit = false;
       for (const auto& k : r.keywords) hit = hit || lower.find(k) != std::string::npos;
-      for (const auto& re : r.compiled) hit = hit || std::regex_search(in.text, re);
+      for (const auto& re : r.compiled) hit = hit || RE2::PartialMatch(in.text, *re);
       if (!hit) continue;
     }
     return {r.mode, r.name};

@@ -1,15 +1,20 @@
 // Mode router: ordered rules (keywords, regexes, has-image, task hints, length)
 // that pick instruct or thinking for requests that did not ask for a mode.
-// Explainable: route() names the rule that fired. Rules come from a config file
+// Explainable: route() names the rule that fired. Regexes run on RE2, whose
+// matching is linear in the text and uses no recursion, so a hostile prompt of any
+// size cannot blow the stack or take exponential time. Rules come from a config file
 // (JSON or YAML, see data/router/default.yaml) or the built-in defaults.
 #pragma once
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+namespace re2 {
+class RE2;
+}
 
 #include "serve/mode.h"
 
@@ -21,12 +26,12 @@ struct RouterRule {
   std::string name;
   Mode mode = Mode::kThinking;
   std::vector<std::string> keywords;  // substrings; ASCII letters compared case-insensitively
-  std::vector<std::string> regexes;   // ECMAScript, case-insensitive
+  std::vector<std::string> regexes;   // RE2 syntax, case-insensitive
   std::optional<bool> has_image;
   std::vector<std::string> tasks;     // request task hint values
   int min_chars = 0;                  // prompt text length in bytes
 
-  std::vector<std::regex> compiled;   // filled by Router
+  std::vector<std::shared_ptr<const re2::RE2>> compiled;  // filled by Router
 };
 
 struct RouterInput {

@@ -8,8 +8,8 @@ const char* default_router_yaml() {
   return R"yaml(# qvl's built-in mode router (the same rules are compiled into the binary; a test
 # keeps the two equal). Copy this file, edit it, and pass it with --router FILE.
 # Rules are tried in order; the first whose conditions all hold picks the mode.
-# Conditions: keywords (substrings; ASCII case-insensitive), regex (ECMAScript,
-# case-insensitive; keywords and regex together are one "any matches" condition),
+# Conditions: keywords (substrings; ASCII case-insensitive), regex (RE2 syntax,
+# case-insensitive, linear-time; keywords and regex together are one "any matches" condition),
 # has_image (true/false), task (values of the request's "task" field or X-Task
 # header), min_chars (prompt length in bytes). No rule fired -> default_mode.
 default_mode: instruct

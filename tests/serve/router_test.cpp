@@ -79,6 +79,39 @@ TEST(Router, BadConfigsAreClearErrors) {
   EXPECT_THROW(bad(R"({"default_mode": 3})"), Error);
 }
 
+// Issue 11: libstdc++'s std::regex recursed once per character and overflowed the
+// stack on a few hundred kB after a keyword. RE2 is linear and non-recursive: these
+// inputs must simply return (a crash or hang fails the test binary).
+TEST(Router, HugeInputsMatchWithoutRecursion) {
+  const Router r = Router::defaults();
+  const std::string pad(800 * 1024, 'a');
+  EXPECT_EQ(route(r, "write " + pad + " html").rule, "default");  // en-web's .{0,40} cannot span the pad
+  EXPECT_EQ(route(r, "write " + std::string(30, 'x') + " html").rule, "en-web");
+  EXPECT_EQ(route(r, pad + " why").rule, "en-why");
+  std::string zh = "如果";
+  for (int i = 0; i < 100000; ++i) zh += "会";
+  EXPECT_EQ(route(r, zh).rule, "default");
+  EXPECT_EQ(route(r, zh + "怎样").rule, "zh-what-if");
+  std::string words;
+  for (int i = 0; i < 200000; ++i) words += "tap ";
+  EXPECT_EQ(route(r, words, true).rule, "gui-agent");
+  // A rule written to backtrack catastrophically in a backtracking engine.
+  const Router evil = Router::from_json(nlohmann::json::parse(
+      R"({"rules": [{"name": "evil", "mode": "thinking", "regex": ["^(a+)+$", "(x+x+)+y"]}]})"));
+  EXPECT_EQ(route(evil, std::string(100000, 'a')).rule, "evil");
+  EXPECT_EQ(route(evil, std::string(100000, 'a') + "!").rule, "default");
+  EXPECT_EQ(route(evil, std::string(100000, 'x')).rule, "default");
+}
+
+TEST(Router, NonRe2SyntaxIsAConfigError) {
+  auto bad = [](const char* re) {
+    return Router::from_json({{"rules", {{{"name", "x"}, {"mode", "thinking"}, {"regex", {re}}}}}});
+  };
+  EXPECT_THROW(bad("(?=look)ahead"), Error);
+  EXPECT_THROW(bad("(a)\\1"), Error);
+  EXPECT_NO_THROW(bad("\\bwhy\\b"));
+}
+
 TEST(Router, ShippedYamlEqualsBuiltIn) {
   std::ifstream f(std::string(QVL_SOURCE_DIR) + "/data/router/default.yaml");
   ASSERT_TRUE(f.good());
@@ -99,6 +132,18 @@ TEST(ConfigFile, YamlScalarsAreTyped) {
   EXPECT_TRUE(j["e"].is_null());
   EXPECT_EQ(j["f"], nlohmann::json::array({"x", "y"}));
   EXPECT_THROW(parse_yaml("a: [1, 2"), Error);
+  const auto k = parse_yaml("a: -12\nb: .5\nc: 1e3\nd: 1.\ne: 1.2.3\nf: +\ng: 12abc\nh: 99999999999999999999\n");
+  EXPECT_EQ(k["a"], -12);
+  EXPECT_EQ(k["b"], 0.5);
+  EXPECT_EQ(k["c"], 1000.0);
+  EXPECT_EQ(k["d"], 1.0);
+  EXPECT_EQ(k["e"], "1.2.3");
+  EXPECT_EQ(k["f"], "+");
+  EXPECT_EQ(k["g"], "12abc");
+  EXPECT_TRUE(k["h"].is_number());
+  const auto big = parse_yaml("a: '" + std::string(300000, '9') + "1'\nb: " + std::string(300000, '9') + "x\n");
+  EXPECT_TRUE(big["a"].is_string());
+  EXPECT_TRUE(big["b"].is_string());
 }
 
 }  // namespace
