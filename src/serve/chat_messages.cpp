@@ -2,6 +2,7 @@
 #include "serve/chat_messages.h"
 
 #include "serve/api_error.h"
+#include "serve/request_limits.h"
 
 namespace qvl::serve {
 
@@ -111,6 +112,8 @@ ChatInput parse_messages(const json& body) {
   const json& msgs = body["messages"];
   if (!msgs.is_array()) throw bad_param("messages", "'messages' must be an array");
   if (msgs.empty()) throw bad_param("messages", "'messages' must not be empty");
+  if (msgs.size() > limits::kMessages)
+    throw bad_param("messages", str("'messages' holds at most ", limits::kMessages, " messages"));
   ChatInput out;
   out.messages = json::array();
   ImageRef dflt;  // top-level min_pixels / max_pixels apply to every image
@@ -121,13 +124,16 @@ ChatInput parse_messages(const json& body) {
     const json& m = msgs[i];
     if (!m.is_object()) throw bad_param(where, where + " must be an object");
     if (!m.contains("role") || !m["role"].is_string()) throw bad_param(where + ".role", where + ".role is required");
+    if (m["role"].get_ref<const std::string&>().size() > limits::kShortString)
+      throw bad_param(where + ".role", where + ".role is not a role");
     std::string role = m["role"];
     if (role == "developer") role = "system";
     if (role != "system" && role != "user" && role != "assistant" && role != "tool")
       throw bad_param(where + ".role", where + ".role must be system, developer, user, assistant or tool (got '" + role + "')");
     json nm = m;
     nm["role"] = role;
-    const json content = m.contains("content") ? m["content"] : json(nullptr);
+    static const json kNoContent = nullptr;
+    const json& content = m.contains("content") ? m["content"] : kNoContent;
     std::string text;
     bool has_image = false;
     if (content.is_string()) {
@@ -136,6 +142,8 @@ ChatInput parse_messages(const json& body) {
       if (role != "assistant") throw bad_param(where + ".content", where + ".content is required");
       nm["content"] = "";
     } else if (content.is_array()) {
+      if (content.size() > limits::kContentParts)
+        throw bad_param(where + ".content", str(where, ".content holds at most ", limits::kContentParts, " parts"));
       json parts = json::array();
       for (size_t k = 0; k < content.size(); ++k) {
         const std::string pw = where + ".content[" + std::to_string(k) + "]";
@@ -179,6 +187,9 @@ json template_extras(const json& body, bool thinking) {
   if (body.contains("chat_template_kwargs") && !body["chat_template_kwargs"].is_null()) {
     if (!body["chat_template_kwargs"].is_object())
       throw bad_param("chat_template_kwargs", "'chat_template_kwargs' must be an object");
+    if (body["chat_template_kwargs"].size() > limits::kTemplateKwargs)
+      throw bad_param("chat_template_kwargs",
+                      str("'chat_template_kwargs' takes at most ", limits::kTemplateKwargs, " keys"));
     for (const auto& [k, v] : body["chat_template_kwargs"].items()) {
       // The server owns these; a client value would desynchronise prompt and parser.
       if (k == "messages" || k == "add_generation_prompt" || k == "bos_token" || k == "eos_token") continue;
@@ -187,6 +198,8 @@ json template_extras(const json& body, bool thinking) {
   }
   if (body.contains("tools") && !body["tools"].is_null()) {
     if (!body["tools"].is_array()) throw bad_param("tools", "'tools' must be an array");
+    if (body["tools"].size() > limits::kTools)
+      throw bad_param("tools", str("'tools' holds at most ", limits::kTools, " tools"));
     if (!body["tools"].empty()) extra["tools"] = body["tools"];
   }
   extra["enable_thinking"] = thinking;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "serve/api_error.h"
+#include "serve/request_limits.h"
 
 namespace qvl::serve {
 
@@ -51,6 +52,8 @@ std::string string_field(const json& b, const char* key) {
   const json* v = field(b, key);
   if (!v) return "";
   if (!v->is_string()) throw bad_param(key, std::string("'") + key + "' must be a string");
+  if (v->get_ref<const std::string&>().size() > limits::kShortString)
+    throw bad_param(key, str("'", key, "' is longer than ", limits::kShortString, " bytes"));
   return v->get<std::string>();
 }
 
@@ -79,6 +82,8 @@ RequestParams parse_request_params(const json& b, bool chat, const ServerLimits&
   }
   if (const json* lb = field(b, "logit_bias")) {
     if (!lb->is_object()) throw bad_param("logit_bias", "'logit_bias' must be an object of token id -> bias");
+    if (lb->size() > limits::kLogitBias)
+      throw bad_param("logit_bias", str("'logit_bias' takes at most ", limits::kLogitBias, " entries"));
     for (const auto& [k, v] : lb->items()) {
       char* end = nullptr;
       const long id = std::strtol(k.c_str(), &end, 10);
@@ -92,6 +97,8 @@ RequestParams parse_request_params(const json& b, bool chat, const ServerLimits&
   if (const json* s = field(b, "stop")) {
     if (s->is_string()) p.stop.push_back(s->get<std::string>());
     else if (s->is_array()) {
+      if (s->size() > limits::kStopStrings)
+        throw bad_param("stop", str("'stop' takes at most ", limits::kStopStrings, " strings"));
       for (const auto& x : *s) {
         if (!x.is_string()) throw bad_param("stop", "'stop' must be a string or a list of strings");
         p.stop.push_back(x.get<std::string>());
@@ -99,9 +106,13 @@ RequestParams parse_request_params(const json& b, bool chat, const ServerLimits&
     } else {
       throw bad_param("stop", "'stop' must be a string or a list of strings");
     }
-    if (p.stop.size() > 16) throw bad_param("stop", "'stop' takes at most 16 strings");
-    for (const auto& x : p.stop)
+    if (p.stop.size() > limits::kStopStrings)
+      throw bad_param("stop", str("'stop' takes at most ", limits::kStopStrings, " strings"));
+    for (const auto& x : p.stop) {
       if (x.empty()) throw bad_param("stop", "'stop' strings must not be empty");
+      if (x.size() > limits::kStopBytes)
+        throw bad_param("stop", str("'stop' strings are at most ", limits::kStopBytes, " bytes"));
+    }
   }
   p.n = static_cast<int>(integer(b, "n", 1, limits.max_n).value_or(1));
   p.stream = boolean(b, "stream");

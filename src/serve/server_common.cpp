@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "serve/api_error.h"
+#include "serve/request_limits.h"
 #include "serve/server_context.h"
 
 namespace qvl::serve {
@@ -30,18 +31,10 @@ std::vector<Metrics::EngineGauge> ServerContext::engine_gauges() const {
   return out;
 }
 
-nlohmann::json parse_body(const httplib::Request& req) {
-  if (req.body.empty()) throw ApiError(400, "request body is empty; expected a JSON object", "", "invalid_json");
-  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) throw ApiError(400, "request body is not valid JSON", "", "invalid_json");
-  if (!j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_json");
-  return j;
-}
+nlohmann::json parse_body(const httplib::Request& req) { return parse_bounded_json<nlohmann::json>(req.body); }
 
 nlohmann::ordered_json parse_body_ordered(const httplib::Request& req) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_json");
-  return j;
+  return parse_bounded_json<nlohmann::ordered_json>(req.body);
 }
 
 std::string dump_json(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
