@@ -57,7 +57,10 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --no-prefix-cache       do not share KV blocks of equal prompt prefixes between requests
   --max-queue N           waiting requests before 429 (default 64)
   --max-body-mb N         request body limit (default 32); --max-images N (default 8)
-  --threads N             compute threads; --http-threads N (default 16)
+  --threads N             compute threads; --http-threads N (warm HTTP workers, default 16)
+  --max-connections N     connections served at once (default 256; past it only /health, /metrics)
+  --read-timeout-s S      one socket read/write may block this long (default 15)
+  --upload-deadline-s S   a whole request body must arrive within this (default 120)
   --keepalive-s S         SSE keep-alive comment interval (default 5)
 The port is printed on stderr as "listening on http://HOST:PORT".)";
 
@@ -148,7 +151,7 @@ int serve_main(const std::vector<std::string>& argv) {
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "max-running", "max-running-thinking",
           "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
-          "max-images", "threads", "http-threads", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
+          "max-images", "threads", "http-threads", "max-connections", "read-timeout-s", "upload-deadline-s", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
           "image-url-max-mb"},
          {"allow-private-image-urls", "no-prefix-cache"});
   serve::ServeConfig cfg = config_from(a);
@@ -174,6 +177,11 @@ int serve_main(const std::vector<std::string>& argv) {
   ctx.opt.max_body_bytes = static_cast<size_t>(a.get_int("max-body-mb", 32)) << 20;
   ctx.opt.http_threads = a.get_int("http-threads", 16);
   ctx.opt.keepalive_s = a.get_double("keepalive-s", 5);
+  ctx.opt.max_connections = a.get_int("max-connections", 256);
+  ctx.opt.read_timeout_s = a.get_double("read-timeout-s", 15);
+  ctx.opt.upload_deadline_s = a.get_double("upload-deadline-s", 120);
+  QVL_CHECK(ctx.opt.max_connections >= 1 && ctx.opt.read_timeout_s > 0 && ctx.opt.upload_deadline_s > 0,
+            "--max-connections, --read-timeout-s and --upload-deadline-s must be positive");
   ctx.opt.limits.thinking_budget_max = cfg.thinking_budget_max;
   ctx.opt.limits.max_images = a.get_int("max-images", 8);
   for (const auto& list : a.get_all("allow-image-urls"))

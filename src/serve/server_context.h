@@ -28,7 +28,10 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;  // "*" allowed
   size_t max_body_bytes = 32u << 20;
   int max_queue = 64;       // waiting requests across the engines before 429
-  int http_threads = 16;
+  int http_threads = 16;    // connection workers started up front (more are made on demand)
+  int max_connections = 256;  // connections served at once; past it only /health and /metrics
+  double read_timeout_s = 15;   // one read or write on a socket may block this long
+  double upload_deadline_s = 120;  // a whole request body must arrive within this
   double keepalive_s = 5;   // SSE comment interval while nothing else is sent
   ServerLimits limits;
   FetchPolicy image_fetch;  // http(s) image URLs; off unless --allow-image-urls
