@@ -6,6 +6,7 @@
 #include <netdb.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -27,7 +28,8 @@ bool v4_non_public(uint32_t a) {  // host byte order
   auto in = [a](uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
   return in(0x00000000, 8) || in(0x0a000000, 8) || in(0x7f000000, 8) || in(0xa9fe0000, 16) ||
          in(0xac100000, 12) || in(0xc0a80000, 16) || in(0x64400000, 10) || in(0xc0000000, 24) ||
-         in(0xc6120000, 15) || a >= 0xe0000000;  // multicast, reserved, broadcast
+         in(0xc6120000, 15) || in(0xc0000200, 24) || in(0xc6336400, 24) || in(0xcb007100, 24) ||
+         a >= 0xe0000000;  // documentation nets; multicast, reserved, broadcast
 }
 
 struct CurlHandle {
@@ -63,15 +65,35 @@ bool is_non_public_address(const std::string& ip) {
   in6_addr v6{};
   if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return true;
   const uint8_t* b = v6.s6_addr;
+  auto prefix = [b](std::initializer_list<uint8_t> p, int bits) {  // b starts with p's first `bits` bits
+    int i = 0;
+    for (uint8_t byte : p) {
+      const int take = std::min(8, bits - 8 * i);
+      if (take <= 0) break;
+      const uint8_t mask = static_cast<uint8_t>(0xff << (8 - take));
+      if ((b[i] & mask) != (byte & mask)) return false;
+      ++i;
+    }
+    return true;
+  };
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(b, kMapped, 12) == 0)
+  if (std::memcmp(b, kMapped, 12) == 0)  // ::ffff:a.b.c.d reaches that IPv4 address
     return v4_non_public(uint32_t{b[12]} << 24 | uint32_t{b[13]} << 16 | uint32_t{b[14]} << 8 | b[15]);
-  static const uint8_t kZero[15] = {};
-  if (std::memcmp(b, kZero, 15) == 0) return true;          // :: and ::1
-  if ((b[0] & 0xfe) == 0xfc) return true;                    // fc00::/7 unique local
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;    // fe80::/10 link-local
-  if (b[0] == 0xff) return true;                             // multicast
-  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return true;  // documentation
+  // Forms that embed or translate to an IPv4 address (or a path the server cannot
+  // vouch for) are refused outright: a gateway would reach whatever they embed.
+  static const uint8_t kZero[12] = {};
+  if (std::memcmp(b, kZero, 12) == 0) return true;                           // ::, ::1, ::a.b.c.d (IPv4-compatible)
+  if (prefix({0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}, 96)) return true;   // ::ffff:0:a.b.c.d (SIIT)
+  if (prefix({0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}, 96)) return true;  // 64:ff9b::/96 NAT64
+  if (prefix({0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48)) return true;         // 64:ff9b:1::/48 local NAT64
+  if (prefix({0x20, 0x02}, 16)) return true;                                 // 2002::/16 6to4
+  if (prefix({0x20, 0x01, 0x00, 0x00}, 32)) return true;                     // 2001::/32 Teredo
+  if (prefix({0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64)) return true;               // 100::/64 discard-only
+  if (prefix({0xfc}, 7)) return true;                                        // fc00::/7 unique local
+  if (prefix({0xfe, 0x80}, 10)) return true;                                 // fe80::/10 link-local
+  if (prefix({0xfe, 0xc0}, 10)) return true;                                 // fec0::/10 site-local (deprecated)
+  if (prefix({0xff}, 8)) return true;                                        // multicast
+  if (prefix({0x20, 0x01, 0x0d, 0xb8}, 32)) return true;                     // 2001:db8::/32 documentation
   return false;
 }
 

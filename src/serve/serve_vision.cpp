@@ -7,6 +7,7 @@
 #include <list>
 #include <mutex>
 
+#include "base/sha256.h"
 #include "base/thread_pool.h"
 #include "input/image/image.h"
 #include "input/image/video.h"
@@ -74,7 +75,7 @@ namespace {
 // Small LRU of encoded videos with their timestamps (VisionCache holds features only).
 class VideoCache {
  public:
-  bool get(uint64_t key, VideoInput* out) {
+  bool get(const Sha256Digest& key, VideoInput* out) {
     std::lock_guard<std::mutex> lk(mu_);
     for (auto it = items_.begin(); it != items_.end(); ++it)
       if (it->first == key) {
@@ -84,7 +85,7 @@ class VideoCache {
       }
     return false;
   }
-  void put(uint64_t key, const VideoInput& v) {
+  void put(const Sha256Digest& key, const VideoInput& v) {
     std::lock_guard<std::mutex> lk(mu_);
     items_.emplace_front(key, v);
     if (items_.size() > kCapacity) items_.pop_back();
@@ -93,7 +94,7 @@ class VideoCache {
  private:
   static constexpr size_t kCapacity = 8;
   std::mutex mu_;
-  std::list<std::pair<uint64_t, VideoInput>> items_;  // front = most recent
+  std::list<std::pair<Sha256Digest, VideoInput>> items_;  // front = most recent
 };
 
 struct VisionState {
@@ -102,17 +103,6 @@ struct VisionState {
   VideoCache videos;
   Generator* engine = nullptr;  // runs the encoder on its thread, under the compute lease
   const Tokenizer* tok = nullptr;
-};
-
-// 64-bit FNV-1a, fed piece by piece.
-struct Fnv {
-  uint64_t h = 1469598103934665603ull;
-  void add(const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  }
-  template <class T>
-  void add_value(T v) { add(&v, sizeof v); }
 };
 
 std::vector<uint8_t> bytes_of(const ImageRef& r) {
@@ -144,7 +134,7 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
   if (ref.frames.empty()) blobs.push_back(bytes_of(ref));
   else
     for (const ImageRef& f : ref.frames) blobs.push_back(bytes_of(f));
-  Fnv key;
+  Sha256 key;  // collision-resistant: a crafted video must not hit another's features
   const std::string kind = ref.frames.empty() ? "video-file" : "video-frames";
   key.add(kind.data(), kind.size());
   for (const auto& b : blobs) {
@@ -153,8 +143,9 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
   }
   for (int64_t v : {ref.min_pixels, ref.max_pixels, ref.total_pixels}) key.add_value(v);
   key.add_value(fps);
+  const Sha256Digest digest = key.finish();
   VideoInput out;
-  if (s.videos.get(key.h, &out)) return out;
+  if (s.videos.get(digest, &out)) return out;
 
   const int tp = static_cast<int>(s.model->config().temporal_patch_size);
   const PixelBudget clip = clip_budget(ref);
@@ -203,7 +194,7 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
   s.engine->run_compute(
       [&](ThreadPool& pool) { out.features = std::make_shared<const VisionOutput>(s.model->encode(pv, pool)); });
   out.timestamps = video_timestamps(indices, native_fps, tp);
-  s.videos.put(key.h, out);
+  s.videos.put(digest, out);
   return out;
 }
 

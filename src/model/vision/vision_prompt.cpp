@@ -76,21 +76,17 @@ VisionPrompt expand_vision_pads(const std::vector<int32_t>& tokens,
   return p;
 }
 
-uint64_t image_cache_key(const Image& img, const PixelBudget& budget) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](const void* data, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  };
-  mix(&img.width, sizeof img.width);
-  mix(&img.height, sizeof img.height);
-  mix(&budget.min_pixels, sizeof budget.min_pixels);
-  mix(&budget.max_pixels, sizeof budget.max_pixels);
-  mix(img.rgb.data(), img.rgb.size());
-  return h;
+Sha256Digest image_cache_key(const Image& img, const PixelBudget& budget) {
+  Sha256 h;
+  h.add_value(img.width);
+  h.add_value(img.height);
+  h.add_value(budget.min_pixels);
+  h.add_value(budget.max_pixels);
+  h.add(img.rgb.data(), img.rgb.size());
+  return h.finish();
 }
 
-std::shared_ptr<const VisionOutput> VisionCache::get(uint64_t key) {
+std::shared_ptr<const VisionOutput> VisionCache::get(const Sha256Digest& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = map_.find(key);
   if (it == map_.end()) return nullptr;
@@ -98,7 +94,7 @@ std::shared_ptr<const VisionOutput> VisionCache::get(uint64_t key) {
   return it->second.first;
 }
 
-void VisionCache::put(uint64_t key, std::shared_ptr<const VisionOutput> v) {
+void VisionCache::put(const Sha256Digest& key, std::shared_ptr<const VisionOutput> v) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = map_.find(key); it != map_.end()) {
     it->second.first = std::move(v);
@@ -120,7 +116,7 @@ size_t VisionCache::size() const {
 
 std::shared_ptr<const VisionOutput> encode_image(const VisionModel& vm, const Image& img, const PixelBudget& budget,
                                                  ThreadPool& pool, VisionCache* cache) {
-  const uint64_t key = cache ? image_cache_key(img, budget) : 0;
+  const Sha256Digest key = cache ? image_cache_key(img, budget) : Sha256Digest{};
   if (cache) {
     if (auto hit = cache->get(key)) return hit;
   }

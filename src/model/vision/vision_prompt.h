@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "base/sha256.h"
 #include "input/image/image.h"
 #include "model/vision/vision_model.h"
 
@@ -56,22 +57,23 @@ VisionPrompt expand_vision_pads(const std::vector<int32_t>& tokens,
                                 const std::vector<VideoInput>& videos, const TextTokenizer& tokenize,
                                 const VisionTokenIds& ids = {});
 
-// 64-bit FNV-1a over the pixels, size and preprocessing budget.
-uint64_t image_cache_key(const Image& img, const PixelBudget& budget);
+// SHA-256 over the pixels, size and preprocessing budget: a crafted image cannot
+// collide with another request's on purpose (a 64-bit FNV key could).
+Sha256Digest image_cache_key(const Image& img, const PixelBudget& budget);
 
 // Thread-safe LRU of encoder outputs.
 class VisionCache {
  public:
   explicit VisionCache(size_t capacity = 32) : capacity_(capacity) {}
-  std::shared_ptr<const VisionOutput> get(uint64_t key);
-  void put(uint64_t key, std::shared_ptr<const VisionOutput> v);
+  std::shared_ptr<const VisionOutput> get(const Sha256Digest& key);
+  void put(const Sha256Digest& key, std::shared_ptr<const VisionOutput> v);
   size_t size() const;
 
  private:
   size_t capacity_;
   mutable std::mutex mu_;
-  std::list<uint64_t> order_;  // front = most recent
-  std::map<uint64_t, std::pair<std::shared_ptr<const VisionOutput>, std::list<uint64_t>::iterator>> map_;
+  std::list<Sha256Digest> order_;  // front = most recent
+  std::map<Sha256Digest, std::pair<std::shared_ptr<const VisionOutput>, std::list<Sha256Digest>::iterator>> map_;
 };
 
 // Preprocess + encode one video given as its sampled frames (video.h).
