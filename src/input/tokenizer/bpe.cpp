@@ -10,6 +10,7 @@ namespace qvl {
 namespace {
 constexpr size_t kSmallWord = 48;  // bytes; beyond this the heap wins
 constexpr int32_t kNoRank = INT32_MAX;
+constexpr size_t kKeepScratch = 64 << 10;  // bytes of word whose scratch stays allocated
 }  // namespace
 
 BpeMerger::BpeMerger(const int32_t (&byte_ids)[256], const std::vector<Merge>& merges) {
@@ -115,6 +116,10 @@ void BpeMerger::encode_large(std::string_view word, std::vector<int32_t>& out) c
     score(pos);
   }
   for (int32_t i = 0; i >= 0; i = next[i]) out.push_back(ids[i]);
+  // The scratch is per thread and an HTTP thread lives on: after a multi-megabyte
+  // word (20+ bytes of scratch per input byte) give the memory back rather than
+  // keep it pinned for the life of the thread.
+  if (n > kKeepScratch) w = Work{};
 }
 
 }  // namespace qvl

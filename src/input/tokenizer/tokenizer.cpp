@@ -105,6 +105,9 @@ void Tokenizer::Impl::encode_plain(std::string_view text, std::vector<int32_t>& 
   spans.clear();
   pretokenize_qwen2(text, spans);
   for (const Span& s : spans) encode_word(text.substr(s.begin, s.end - s.begin), out);
+  // A multi-megabyte prompt leaves millions of spans here; do not pin them to the
+  // (long-lived HTTP) thread afterwards.
+  if (spans.capacity() > (size_t{1} << 16)) std::vector<Span>().swap(spans);
 }
 
 Tokenizer::Tokenizer(const TokenizerData& data) : impl_(std::make_unique<Impl>(data)) {}
