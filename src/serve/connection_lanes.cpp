@@ -1,6 +1,8 @@
 // Per-connection workers with a cap and an overflow lane (see connection_lanes.h).
 #include "serve/connection_lanes.h"
 
+#include "serve/memory_release.h"
+
 namespace qvl::serve {
 
 namespace {
@@ -54,6 +56,7 @@ void ConnectionLanes::work(Lane& lane, bool overflow) {
     lk.unlock();
     fn();  // serves the connection and closes its socket
     fn = nullptr;
+    release_memory_if_noted();  // after a large request: give the pages back
     lk.lock();
     ++lane.idle;
     if (!overflow) --open_;

@@ -9,6 +9,7 @@
 #include "serve/api_error.h"
 #include "serve/completion_runner.h"
 #include "serve/connection_lanes.h"
+#include "serve/memory_release.h"
 #include "serve/request_limits.h"
 
 namespace qvl::serve {
@@ -86,9 +87,15 @@ void read_body(const ServerOptions& o, const httplib::Request& req, const httpli
   }
   if (too_big)
     throw ApiError(413, str("request body too large (the limit is ", o.max_body_bytes, " bytes)"), "", "body_too_large");
-  if (too_slow || !ok)
-    throw ApiError(408, str("the request body did not arrive within ", o.upload_deadline_s, " s (or the client stalled)"),
-                   "", "request_timeout");
+  if (too_slow) throw ApiError(408, str("the request body did not arrive within ", o.upload_deadline_s, " s"), "",
+                               "request_timeout");
+  // The reader fails at once on broken framing (a bad chunk size, a short body
+  // before EOF) and only after --read-timeout-s when the client went quiet.
+  if (!ok && t.ms() < o.read_timeout_s * 1000 * 0.9)
+    throw ApiError(400, "malformed or truncated request body", "", "invalid_request");
+  if (!ok)
+    throw ApiError(408, str("the client stopped sending the request body for ", o.read_timeout_s, " s"), "",
+                   "request_timeout");
 }
 
 }  // namespace
@@ -96,6 +103,7 @@ void read_body(const ServerOptions& o, const httplib::Request& req, const httpli
 HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<httplib::Server>()) {
   auto& s = *svr_;
   const ServerOptions& o = ctx.opt;
+  configure_allocator_for_serving();
   s.new_task_queue = [&o] {
     return new ConnectionLanes(static_cast<size_t>(o.max_connections), static_cast<size_t>(o.http_threads), 4);
   };
@@ -134,6 +142,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
       guarded(req, res, [&] {
         httplib::Request full = req;
         read_body(c->opt, req, reader, full.body);
+        note_large_request(full.body.size());  // trimmed once the connection ends
         h(*c, full, res);
       });
     };
