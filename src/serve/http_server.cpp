@@ -141,7 +141,14 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
     return [c, h, guarded](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
       guarded(req, res, [&] {
         httplib::Request full = req;
-        read_body(c->opt, req, reader, full.body);
+        try {
+          read_body(c->opt, req, reader, full.body);
+        } catch (const ApiError&) {
+          // The rest of the body is still in the socket: the connection cannot
+          // carry another request, so the client must not reuse it.
+          res.set_header("Connection", "close");
+          throw;
+        }
         note_large_request(full.body.size());  // trimmed once the connection ends
         h(*c, full, res);
       });

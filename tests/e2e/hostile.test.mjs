@@ -88,6 +88,7 @@ const cases = [
   ['invalid UTF-8 bytes', { body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) }, 400],
   ['number literal 1e999999 as max_tokens', { body: '{"model":"vl","messages":[{"role":"user","content":"x"}],"max_tokens":1e999999}' }, 400],
   ['100k-digit integer as n', { body: '{"model":"vl","messages":[{"role":"user","content":"x"}],"n":' + '9'.repeat(100000) + '}' }, 400],
+  ['9 MB body (over --max-body-mb 8) on a keep-alive connection', chatReq({ messages: [{ role: 'user', content: 'x'.repeat(9 << 20) }] }), 413, 'body_too_large'],
   ['body is a bare string', { body: '"hello"' }, 400, 'invalid_json'],
   ['body is null bytes', { body: Buffer.alloc(1000) }, 400],
   // --- every field bounded
