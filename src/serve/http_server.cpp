@@ -9,6 +9,7 @@
 #include "serve/api_error.h"
 #include "serve/completion_runner.h"
 #include "serve/connection_lanes.h"
+#include "serve/guarded_server.h"
 #include "serve/memory_release.h"
 #include "serve/request_limits.h"
 
@@ -36,6 +37,13 @@ std::string allowed_origin(const ServerOptions& o, const httplib::Request& req) 
   for (const auto& a : o.cors_origins)
     if (a == "*" || a == origin) return a == "*" ? "*" : origin;
   return "";
+}
+
+thread_local bool tl_body_read = false;  // this request's body went through read_body
+
+bool has_body(const httplib::Request& req) {
+  return req.has_header("Transfer-Encoding") ||
+         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
 }
 
 // Constant time in the key's content: a byte-by-byte early exit would let a client
@@ -100,7 +108,7 @@ void read_body(const ServerOptions& o, const httplib::Request& req, const httpli
 
 }  // namespace
 
-HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<GuardedServer>()) {
   auto& s = *svr_;
   const ServerOptions& o = ctx.opt;
   configure_allocator_for_serving();
@@ -147,8 +155,10 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
           // The rest of the body is still in the socket: the connection cannot
           // carry another request, so the client must not reuse it.
           res.set_header("Connection", "close");
+          GuardedServer::close_after_response();
           throw;
         }
+        tl_body_read = true;
         note_large_request(full.body.size());  // trimmed once the connection ends
         h(*c, full, res);
       });
@@ -169,9 +179,11 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
 
   s.set_pre_routing_handler([c](const httplib::Request& req, httplib::Response& res) {
     // Runs after the head is read and before any body: refusals here cost nothing.
+    tl_body_read = false;
     if (ConnectionLanes::in_overflow_lane() && !public_path(req.path)) {
       res.set_header("Retry-After", "1");
       res.set_header("Connection", "close");
+      GuardedServer::close_after_response();
       send_json(res, 503,
                 error_body(503, str("the server is at its connection limit (", c->opt.max_connections,
                                     "); retry shortly"), "", "too_many_connections"));
@@ -179,6 +191,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
     }
     if (req.headers.size() > limits::kHeaders) {
       res.set_header("Connection", "close");
+      GuardedServer::close_after_response();
       send_json(res, 431, error_body(431, str("too many request headers (", req.headers.size(), "; the limit is ",
                                               limits::kHeaders, ")"), "", "headers_too_large"));
       return httplib::Server::HandlerResponse::Handled;
@@ -195,7 +208,12 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
   s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.is_chunked_content_provider_) return httplib::Server::HandlerResponse::Unhandled;
     std::string msg = "error";
-    if (res.status == 404) msg = "no route for " + req.method + " " + req.path;
+    if (const int refused = GuardedServer::head_refusal()) {  // the head hit its size cap or deadline
+      res.status = refused;
+      res.set_header("Connection", "close");
+      msg = refused == 431 ? str("request line and headers exceed ", GuardedServer::kHeadBytes, " bytes")
+                           : "the request line and headers did not arrive in time";
+    } else if (res.status == 404) msg = "no route for " + req.method + " " + req.path;
     else if (res.status == 413) msg = "request body too large";
     else if (res.status == 400) msg = "malformed HTTP request";
     send_json(res, res.status, error_body(res.status, msg));
@@ -211,9 +229,12 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<ht
       res.set_header("Access-Control-Expose-Headers", "X-Reasoning-Mode-Used");
       if (origin != "*") res.set_header("Vary", "Origin");
     }
-    // An over-cap connection is served once: the client must not keep it alive
-    // and send its next request into the overflow lane.
-    if (ConnectionLanes::in_overflow_lane()) res.set_header("Connection", "close");
+    // An over-cap connection is served once; a body left unread (refused before
+    // reading, or no route) would be parsed as the next request: both end the connection.
+    if (ConnectionLanes::in_overflow_lane() || (has_body(req) && !tl_body_read && req.body.empty())) {
+      res.set_header("Connection", "close");
+      GuardedServer::close_after_response();
+    }
     if (req.method == "OPTIONS") return;
     c->metrics.request(endpoint_label(req.path), mode_label(res), res.status);
     if (!public_path(req.path)) {  // access log; scrapers and health probes would drown it

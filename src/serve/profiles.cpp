@@ -24,7 +24,10 @@ Profiles Profiles::qwen_defaults() {
 
 static void apply_one(Profile& p, const nlohmann::json& j, const std::string& mode) {
   QVL_CHECK(j.is_object(), "profile '", mode, "' must be an object");
-  for (const auto& [k, v] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named copies, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+    const std::string& k = item.key();
+    const nlohmann::json& v = item.value();
     const std::string where = "profile '" + mode + "' field '" + k + "'";
     auto num = [&]() -> double {
       QVL_CHECK(v.is_number(), where, " must be a number");
