@@ -63,6 +63,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   } catch (const Error& e) {
     throw ApiError(400, std::string("the chat template rejected the messages: ") + e.what(), "messages");
   }
+  check_prompt_bytes(prompt.size(), cp, cp.generator->context_length());
   PromptInput input;
   if (!in.images.empty()) {
     if (!cp.vision)

@@ -29,6 +29,7 @@ void prepare_checkpoint(Checkpoint& cp) {
   QVL_CHECK(cp.tokenizer && cp.generator, "checkpoint ", cp.path, " is missing its tokenizer or engine");
   const Tokenizer& tok = *cp.tokenizer;
   cp.chat_template = std::make_shared<ChatTemplate>(cp.template_source.empty() ? kChatMl : cp.template_source);
+  for (int32_t id = 0; id < tok.vocab_size(); ++id) cp.max_token_bytes = std::max(cp.max_token_bytes, tok.token_bytes(id).size());
   cp.think_start = token_id(tok, "<think>");
   cp.think_end = token_id(tok, "</think>");
   for (const char* s : {"<|im_end|>", "<|endoftext|>"}) {

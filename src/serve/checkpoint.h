@@ -52,6 +52,7 @@ struct Checkpoint {
   bool hybrid = false;          // template honours enable_thinking
   bool opens_think = false;     // generation prompt already opens <think>
   int32_t think_start = -1, think_end = -1;
+  size_t max_token_bytes = 0;   // longest token's text: bytes / this bounds a prompt's tokens from below
   std::vector<int32_t> stop_ids;
   std::string bos_token, eos_token;
 };

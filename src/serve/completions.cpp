@@ -77,6 +77,7 @@ void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib
       if (id >= vocab) throw bad_param("prompt", str("token id ", id, " is outside the vocabulary (", vocab, ")"));
     input.tokens = raw.ids;
   } else {
+    check_prompt_bytes(raw.text.size(), cp, cp.generator->context_length(), "prompt");
     input.tokens = cp.tokenizer->encode(raw.text, true);
   }
   const std::string text = raw.is_ids ? cp.tokenizer->decode(raw.ids) : raw.text;

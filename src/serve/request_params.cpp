@@ -167,6 +167,15 @@ void parse_effort_budgets(const std::string& spec, ServerLimits& limits) {
   }
 }
 
+void check_prompt_bytes(size_t bytes, const Checkpoint& cp, int context_length, const char* param) {
+  if (cp.max_token_bytes == 0 || context_length <= 0) return;
+  const size_t most = 2 * cp.max_token_bytes * static_cast<size_t>(context_length);
+  if (bytes > most)
+    throw ApiError(400, str("the prompt is ", bytes, " bytes, more than a context of ", context_length,
+                            " tokens can hold (at most ", cp.max_token_bytes, " bytes per token)"),
+                   param, "context_length_exceeded");
+}
+
 bool prompt_opens_think(const std::string& prompt) {
   const size_t open = prompt.rfind("<think>");
   return open != std::string::npos && prompt.find("</think>", open) == std::string::npos;

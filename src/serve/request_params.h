@@ -58,6 +58,12 @@ GenerationRequest make_generation(const RequestParams& p, const Profile& prof, c
                                   PromptInput prompt, int context_length, const ServerLimits& limits,
                                   bool prompt_opens_think, Budget* budget);
 
+// Refuses (400 context_length_exceeded) a prompt text so long that it cannot fit
+// the context whatever it tokenizes to, before the tokenizer spends time on it:
+// every token covers at most cp.max_token_bytes bytes (2x slack for UTF-8 repair
+// and normalisation).
+void check_prompt_bytes(size_t bytes, const Checkpoint& cp, int context_length, const char* param = "messages");
+
 // True when the text's last <think> is not closed (the template pre-filled it).
 bool prompt_opens_think(const std::string& prompt);
 

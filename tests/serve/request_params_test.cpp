@@ -172,6 +172,24 @@ TEST(MakeGeneration, PromptLimits) {
   EXPECT_THROW(make_generation(p, Profile{}, f.cp, Mode::kInstruct, prompt(3), 512, {}, false, &b), ApiError);
 }
 
+// Issue 11: a prompt that cannot fit is refused from its byte length, before the
+// tokenizer spends time on megabytes of it.
+TEST(CheckPromptBytes, RefusesOnlyWhatCannotFit) {
+  Checkpoint cp;
+  cp.max_token_bytes = 10;
+  EXPECT_NO_THROW(check_prompt_bytes(2 * 10 * 512, cp, 512));  // might still fit: the tokenizer decides
+  try {
+    check_prompt_bytes(2 * 10 * 512 + 1, cp, 512, "prompt");
+    ADD_FAILURE() << "not refused";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.code(), "context_length_exceeded");
+    EXPECT_EQ(e.param(), "prompt");
+  }
+  cp.max_token_bytes = 0;  // unknown vocabulary: no early refusal
+  EXPECT_NO_THROW(check_prompt_bytes(size_t{1} << 40, cp, 512));
+}
+
 TEST(PromptOpensThink, LastTagDecides) {
   EXPECT_TRUE(prompt_opens_think("<|im_start|>assistant\n<think>\n"));
   EXPECT_FALSE(prompt_opens_think("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
