@@ -38,7 +38,7 @@ const TOP = 5;
 const REF_TOP = 16;   // reference top-K tokens whose log-probabilities are compared
 const BIT_TOL = 0.002; // measured <= 0.0006 where bit-exact (comment above CASES)
 // Accuracy criterion: qvl error <= FACTOR × llama.cpp error + FLOOR, on the worst
-// position and on the mean over positions (measured ratios in decision 0004).
+// position and on the mean over positions (measured ratios in decision 0007).
 const FACTOR = 1.5;
 const FLOOR = 2e-4;
 // Builds whose arithmetic qvl's kernels mirror op for op (decision 0003).
