@@ -79,7 +79,7 @@ fuzz-build: deps-apt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$$//')
 
 test-fuzz: fuzz-build
-	cd $(FUZZ_BUILD) && ctest -L fuzz --output-on-failure
+	cd $(FUZZ_BUILD) && ctest -L fuzz --output-on-failure -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)
