@@ -14,6 +14,7 @@
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
 #include "base/error.h"
+#include "engine/grammar_vocabulary.h"
 #include "grammar/compiled_grammar.h"
 #include "grammar/front_ends.h"
 #include "grammar/matcher.h"
@@ -50,24 +51,16 @@ Tokenizer load_tokenizer(const std::string& path) {
   return Tokenizer(tokenizer_data_from_gguf(f));
 }
 
-// Control, unused and unknown tokens are never grammar text; the end-of-sequence
-// tokens (the model's eos and Qwen's <|im_end|> / <|endoftext|>) end a complete grammar.
+// The end-of-sequence tokens (the model's eos and Qwen's <|im_end|> / <|endoftext|>)
+// end a complete grammar; engine/grammar_vocabulary.h decides which tokens are text.
 std::shared_ptr<grammar::TokenTrie> vocabulary_trie(const Tokenizer& tok, int32_t padded_vocab) {
-  const TokenizerData& d = tok.data();
-  std::vector<std::string> bytes(tok.vocab_size());
-  std::vector<bool> usable(tok.vocab_size());
-  for (int32_t i = 0; i < tok.vocab_size(); ++i) {
-    bytes[i] = tok.token_bytes(i);
-    TokenType t = i < static_cast<int32_t>(d.token_types.size()) ? d.token_types[i] : TokenType::kNormal;
-    usable[i] = t == TokenType::kNormal || t == TokenType::kUserDefined || t == TokenType::kByte;
-  }
   std::vector<int32_t> eos;
-  if (d.eos_id >= 0) eos.push_back(d.eos_id);
+  if (tok.data().eos_id >= 0) eos.push_back(tok.data().eos_id);
   for (const char* s : {"<|im_end|>", "<|endoftext|>"}) {
     int32_t id = tok.find_token(s);
     if (id >= 0 && std::find(eos.begin(), eos.end(), id) == eos.end()) eos.push_back(id);
   }
-  return std::make_shared<grammar::TokenTrie>(bytes, usable, eos, padded_vocab);
+  return grammar_token_trie(tok, eos, padded_vocab);
 }
 
 // Microseconds on the wall clock, or on this thread's CPU clock.

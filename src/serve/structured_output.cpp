@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "engine/grammar_vocabulary.h"
 #include "grammar/front_ends.h"
 #include "serve/api_error.h"
 
@@ -95,18 +96,7 @@ std::shared_ptr<grammar::Matcher> make_matcher(const Checkpoint& cp, std::shared
   {
     std::lock_guard<std::mutex> lk(mu);
     auto& slot = tries[cp.tokenizer];
-    if (!slot) {
-      const Tokenizer& tok = *cp.tokenizer;
-      const TokenizerData& d = tok.data();
-      std::vector<std::string> bytes(tok.vocab_size());
-      std::vector<bool> usable(tok.vocab_size());
-      for (int32_t i = 0; i < tok.vocab_size(); ++i) {
-        bytes[i] = tok.token_bytes(i);
-        TokenType t = i < static_cast<int32_t>(d.token_types.size()) ? d.token_types[i] : TokenType::kNormal;
-        usable[i] = t == TokenType::kNormal || t == TokenType::kUserDefined || t == TokenType::kByte;
-      }
-      slot = std::make_shared<grammar::TokenTrie>(bytes, usable, cp.stop_ids);
-    }
+    if (!slot) slot = grammar_token_trie(*cp.tokenizer, cp.stop_ids);
     trie = slot;
   }
   return std::make_shared<grammar::Matcher>(std::move(g), std::move(trie));
