@@ -102,6 +102,23 @@ std::vector<uint8_t> encode_gif_grey(const Image& img, int transparent_index = -
   return o;
 }
 
+// A zero-length IDAT before the data (valid PNG) decodes like the file without it;
+// stb alone would memcpy into a null buffer (found by the image fuzzer under UBSan).
+TEST(ImageDecode, PngWithLeadingEmptyIdatDecodes) {
+  const Image src = pattern(9, 5);
+  const auto png = encode_png(src);
+  size_t o = 8;  // find the first IDAT and put an empty one (length 0, "IDAT", CRC) before it
+  while (std::memcmp(png.data() + o + 4, "IDAT", 4) != 0)
+    o += 12 + ((size_t(png[o]) << 24) | (size_t(png[o + 1]) << 16) | (size_t(png[o + 2]) << 8) | png[o + 3]);
+  std::vector<uint8_t> with(png.begin(), png.begin() + o);
+  const uint8_t empty[12] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+  with.insert(with.end(), empty, empty + 12);
+  with.insert(with.end(), png.begin() + o, png.end());
+  const Image got = decode_image(with.data(), with.size());
+  EXPECT_EQ(got.width, 9);
+  EXPECT_EQ(got.rgb, src.rgb);
+}
+
 TEST(ImageDecode, BmpAndPngRoundTripExactly) {
   const Image src = pattern(37, 21);  // odd sizes exercise BMP row padding
   for (const auto& bytes : {encode_bmp(src), encode_png(src)}) {

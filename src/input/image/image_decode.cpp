@@ -2,6 +2,7 @@
 // accept), with header-first size checks and EXIF orientation. No resizing.
 #include <cstring>
 #include <fstream>
+#include <string>
 #include <iterator>
 #include <memory>
 
@@ -177,6 +178,28 @@ Image decode_webp(const uint8_t* data, size_t size, const DecodeLimits& limits) 
 }
 #endif
 
+// stb_image reads a zero-length IDAT chunk that comes before any image data by
+// copying 0 bytes into its not-yet-allocated buffer (memcpy to a null pointer:
+// undefined behaviour, found by tests/fuzz/fuzz_image_decode under UBSan). Such
+// chunks carry nothing, so they are dropped before stb sees the file; a copy is made
+// only when one is present. Chunk CRCs are not checked by stb, so none is rewritten.
+std::string png_without_empty_idat(const uint8_t* d, size_t n) {
+  auto be32 = [&](size_t o) { return (uint32_t(d[o]) << 24) | (uint32_t(d[o + 1]) << 16) | (uint32_t(d[o + 2]) << 8) | d[o + 3]; };
+  auto empty_idat = [&](size_t o) { return be32(o) == 0 && std::memcmp(d + o + 4, "IDAT", 4) == 0; };
+  bool any = false;
+  for (size_t o = 8; o + 12 <= n; o += 12 + size_t(be32(o))) {
+    if (empty_idat(o)) any = true;
+    if (size_t(be32(o)) > n - o - 12) break;  // truncated: stb reports it
+  }
+  if (!any) return {};
+  std::string out(reinterpret_cast<const char*>(d), 8);
+  size_t o = 8;
+  for (; o + 12 <= n && size_t(be32(o)) <= n - o - 12; o += 12 + size_t(be32(o)))
+    if (!empty_idat(o)) out.append(reinterpret_cast<const char*>(d + o), 12 + size_t(be32(o)));
+  out.append(reinterpret_cast<const char*>(d + o), n - o);  // a truncated tail, as it was
+  return out;
+}
+
 struct StbFree {
   void operator()(unsigned char* p) const { stbi_image_free(p); }
 };
@@ -198,6 +221,11 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   int64_t hw = 0, hh = 0;
   if (header_size(fmt, data, size, &hw, &hh)) check_size(hw, hh, limits);
   if (fmt == "jpeg") check_jpeg_huffman_tables(data, size);
+  std::string cleaned;
+  if (fmt == "png" && !(cleaned = png_without_empty_idat(data, size)).empty()) {
+    data = reinterpret_cast<const uint8_t*>(cleaned.data());
+    size = cleaned.size();
+  }
   int w = 0, h = 0, comp = 0;
   const int len = static_cast<int>(size);
   if (!stbi_info_from_memory(data, len, &w, &h, &comp)) {
