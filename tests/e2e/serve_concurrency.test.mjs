@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { QVL_BIN, hybridModel, pairModels, postJson, startServer } from './serve_helpers.mjs';
+import { QVL_BIN, hybridModel, pairModels, postJson, startServer, metrics } from './serve_helpers.mjs';
 
 const NO_EOS = { 151645: -100, 151643: -100 };  // <|im_end|>, <|endoftext|>: keep the random model talking
 const C = '/v1/chat/completions';
@@ -21,16 +21,6 @@ async function serve(args) {
 }
 
 // Prometheus text -> { 'name{labels}': value }.
-async function metrics(url) {
-  const text = await (await fetch(url + '/metrics')).text();
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    out[line.slice(0, sp)] = Number(line.slice(sp + 1));
-  }
-  return out;
-}
 const sum = (m, prefix) => Object.entries(m).filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
 
 async function waitFor(what, fn, srv, ms = 60000) {

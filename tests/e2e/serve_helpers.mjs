@@ -136,3 +136,14 @@ export async function tokenId(url, text, headers = {}) {
   if (r.status !== 200 || r.json.tokens.length !== 1) throw new Error(`'${text}' is not one token: ${r.text}`);
   return r.json.tokens[0];
 }
+
+// GET /metrics as {"name{labels}": value} (Prometheus text, comments skipped).
+export async function metrics(url) {
+  const out = {};
+  for (const line of (await (await fetch(url + '/metrics')).text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    out[line.slice(0, sp)] = Number(line.slice(sp + 1));
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import fs from 'node:fs';
-import { hybridModel, startServer, postJson } from './serve_helpers.mjs';
+import { hybridModel, startServer, postJson, metrics } from './serve_helpers.mjs';
 import { applyChatTemplate } from '../../tools/ref/render_template.mjs';
 
 const KEY = 'sk-test-key';
@@ -326,18 +326,8 @@ test('a non-streaming client that disconnects cancels too', async () => {
   }
 });
 
-// Prometheus text -> {"name{labels}": value}.
-function parseMetrics(text) {
-  const out = {};
-  for (const line of text.split('\n')) {
-    const m = line.match(/^([a-z_]+(?:\{[^}]*\})?) (\S+)$/);
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
-
 test('GET /metrics counts one request exactly (tokens, status, histograms); /health', async () => {
-  const read = async () => parseMetrics(await (await fetch(srv.url + '/metrics')).text());
+  const read = () => metrics(srv.url);
   const before = await read();
   const { data } = await ask('count my tokens', { max_tokens: 5, logit_bias: { 151645: -100, 151643: -100 } },
     { headers: { 'X-Reasoning-Mode': 'instruct' } });

@@ -5,7 +5,7 @@
 // cold (temperature 0); --no-prefix-cache turns it off.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hybridModel, pngDataUrl, postJson, startServer, visionModels } from './serve_helpers.mjs';
+import { hybridModel, pngDataUrl, postJson, startServer, visionModels, metrics } from './serve_helpers.mjs';
 
 const NO_EOS = { 151645: -100, 151643: -100 };
 const C = '/v1/chat/completions';
@@ -16,15 +16,6 @@ const SYSTEM = 'You are a meticulous assistant for a lighthouse museum. Answer i
 const servers = [];
 after(async () => { for (const s of servers) await s.stop(); });
 
-async function metrics(url) {
-  const out = {};
-  for (const line of (await (await fetch(url + '/metrics')).text()).split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    out[line.slice(0, sp)] = Number(line.slice(sp + 1));
-  }
-  return out;
-}
 
 async function chat(url, messages, extra = {}) {
   const r = await postJson(url + C, { model: 'm', reasoning_mode: 'instruct', temperature: 0, max_tokens: 24,

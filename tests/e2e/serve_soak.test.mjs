@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { pairModels, pngDataUrl, startServer, visionModels } from './serve_helpers.mjs';
+import { pairModels, pngDataUrl, startServer, visionModels, metrics } from './serve_helpers.mjs';
 
 const REQUESTS = Number(process.env.QVL_SOAK_REQUESTS || 48);
 const CONCURRENCY = 14;
@@ -27,15 +27,6 @@ function rng(seed) {
   };
 }
 
-async function metrics(url) {
-  const out = {};
-  for (const line of (await (await fetch(url + '/metrics')).text()).split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    out[line.slice(0, sp)] = Number(line.slice(sp + 1));
-  }
-  return out;
-}
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 async function oneRequest(url, rand, i, image) {
