@@ -18,10 +18,10 @@
 #include "engine/engine.h"
 #include "engine/kv_budget.h"
 #include "model/model.h"
-#include "serve/config_file.h"
-#include "serve/deployment.h"
-#include "serve/http_server.h"
-#include "serve/serve_vision.h"
+#include "serve/deploy/config_file.h"
+#include "serve/deploy/deployment.h"
+#include "serve/http/http_server.h"
+#include "serve/media/serve_vision.h"
 
 namespace qvl::app {
 namespace {

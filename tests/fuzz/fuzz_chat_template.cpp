@@ -8,8 +8,8 @@
 
 #include "fuzz_util.h"
 #include "input/chat_template/chat_template.h"
-#include "serve/chat_messages.h"
-#include "serve/request_limits.h"
+#include "serve/openai/chat_messages.h"
+#include "serve/http/request_limits.h"
 
 using namespace qvl;
 using namespace qvl::serve;

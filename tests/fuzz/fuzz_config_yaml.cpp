@@ -1,9 +1,9 @@
 // Deployment / router / profile YAML (operator files, but parsed by the same code
 // a request never reaches): YAML -> JSON, then the deployment and router readers.
 #include "fuzz_util.h"
-#include "serve/config_file.h"
-#include "serve/deployment.h"
-#include "serve/router.h"
+#include "serve/deploy/config_file.h"
+#include "serve/deploy/deployment.h"
+#include "serve/modes/router.h"
 
 using namespace qvl;
 using namespace qvl::serve;

@@ -1,9 +1,9 @@
 // Request body -> parameters: the bounded JSON parser, the OpenAI field checks and
 // the chat message normaliser, exactly as the chat and completions handlers run them.
 #include "fuzz_util.h"
-#include "serve/chat_messages.h"
-#include "serve/request_limits.h"
-#include "serve/request_params.h"
+#include "serve/openai/chat_messages.h"
+#include "serve/http/request_limits.h"
+#include "serve/openai/request_params.h"
 
 using namespace qvl;
 using namespace qvl::serve;

@@ -1,7 +1,7 @@
 // Router rules on user text: the first line is a user-supplied RE2 rule (as a
 // --router file holds), the rest the prompt routed by it and by the built-in rules.
 #include "fuzz_util.h"
-#include "serve/router.h"
+#include "serve/modes/router.h"
 
 using namespace qvl;
 using namespace qvl::serve;

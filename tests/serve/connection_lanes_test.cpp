@@ -1,6 +1,6 @@
 // ConnectionLanes: a worker per connection up to the cap, then the overflow lane
 // (whose threads report in_overflow_lane()), and every job runs exactly once.
-#include "serve/connection_lanes.h"
+#include "serve/http/connection_lanes.h"
 
 #include <gtest/gtest.h>
 

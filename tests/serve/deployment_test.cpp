@@ -1,12 +1,12 @@
 // Deployment files: hybrid vs pair, aliases and the modes they imply, profile
 // overrides, name clashes, and the shipped example parsing.
-#include "serve/deployment.h"
+#include "serve/deploy/deployment.h"
 
 #include <gtest/gtest.h>
 
 #include "base/error.h"
 
-#include "serve/config_file.h"
+#include "serve/deploy/config_file.h"
 
 namespace qvl::serve {
 namespace {

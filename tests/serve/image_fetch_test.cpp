@@ -1,10 +1,10 @@
 // Image URL fetch policy: address classification and the refusals that happen
 // before any connection (disabled, host not allowed, scheme, credentials).
-#include "serve/image_fetch.h"
+#include "serve/media/image_fetch.h"
 
 #include <gtest/gtest.h>
 
-#include "serve/api_error.h"
+#include "serve/http/api_error.h"
 
 namespace qvl::serve {
 namespace {

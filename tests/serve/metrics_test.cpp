@@ -1,6 +1,6 @@
 // /metrics text for the engine gauges: per-mode sums over engines, per-checkpoint
 // KV, prefix-cache and preemption series with the values given.
-#include "serve/metrics.h"
+#include "serve/deploy/metrics.h"
 
 #include <gtest/gtest.h>
 

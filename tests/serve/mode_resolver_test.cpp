@@ -1,10 +1,10 @@
 // Mode resolution order (header > body > alias > router), every body spelling,
 // "auto", and 400s for values that mean nothing.
-#include "serve/mode_resolver.h"
+#include "serve/modes/mode_resolver.h"
 
 #include <gtest/gtest.h>
 
-#include "serve/api_error.h"
+#include "serve/http/api_error.h"
 
 namespace qvl::serve {
 namespace {

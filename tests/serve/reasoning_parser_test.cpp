@@ -1,7 +1,7 @@
 // Reasoning/answer split on token ids: tags consumed, whitespace after tags and at
 // the end of reasoning trimmed, prompt-opened <think>, and deltas that always
 // concatenate to the same text however the stream is cut.
-#include "serve/reasoning_parser.h"
+#include "serve/openai/reasoning_parser.h"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
 // Issue 11: JSON bounded while it parses (depth and value count, before any copy
 // or recursion), and every request field's bound answered with 400/413.
-#include "serve/request_limits.h"
+#include "serve/http/request_limits.h"
 
 #include <gtest/gtest.h>
 
-#include "serve/api_error.h"
-#include "serve/chat_messages.h"
-#include "serve/request_params.h"
+#include "serve/http/api_error.h"
+#include "serve/openai/chat_messages.h"
+#include "serve/openai/request_params.h"
 
 namespace qvl::serve {
 namespace {

@@ -1,12 +1,12 @@
 // Request field validation and how profile, request and server ceiling combine
 // into the engine request (sampling, max_tokens vs context, thinking budget).
-#include "serve/request_params.h"
+#include "serve/openai/request_params.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "serve/api_error.h"
+#include "serve/http/api_error.h"
 #include "serve_test_util.h"
 
 namespace qvl::serve {

@@ -1,6 +1,6 @@
 // Router: built-in rules for English and Chinese cues, rule conditions, config
 // parsing errors, and data/router/default.yaml staying equal to the built-in text.
-#include "serve/router.h"
+#include "serve/modes/router.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "serve/config_file.h"
+#include "serve/deploy/config_file.h"
 
 namespace qvl::serve {
 namespace {

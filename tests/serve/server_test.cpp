@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "serve/http_server.h"
+#include "serve/http/http_server.h"
 #include "serve_test_util.h"
 
 namespace qvl::serve {
