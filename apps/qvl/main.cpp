@@ -1,10 +1,12 @@
 // qvl entry point: dispatches to a registered subcommand. Any qvl::Error that
 // escapes a command becomes one line on stderr and exit code 1; never a crash.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
 #include "apps/qvl/command.h"
+#include "base/cpu_features.h"
 #include "base/error.h"
 
 namespace qvl::app {
@@ -17,10 +19,25 @@ std::vector<Command>& commands() {
 static void usage() {
   std::fprintf(stderr, "usage: qvl <command> [options]\n\ncommands:\n");
   for (const auto& c : qvl::app::commands()) std::fprintf(stderr, "  %-16s %s\n", c.name, c.summary);
-  std::fprintf(stderr, "\n'qvl <command> --help' shows a command's options.\n");
+  std::fprintf(stderr, "\n'qvl <command> --help' shows a command's options; 'qvl --version' the build and ISA.\n");
+}
+
+// `qvl --version`: the build and the kernels this CPU gets, so a bug report or a
+// test log says which ISA path ran (QVL_ISA lowers it; see base/cpu_features.h).
+static void version() {
+  const auto& f = qvl::cpu_features();
+  std::printf("qvl (built %s)\nkernels: %s (cpu detects %s; QVL_ISA=%s)\n", __DATE__,
+              qvl::isa_name(qvl::active_isa()), qvl::isa_name(qvl::detected_isa()),
+              std::getenv("QVL_ISA") ? std::getenv("QVL_ISA") : "unset");
+  std::printf("cpu: avx2=%d fma=%d f16c=%d avx512f=%d avx512bw=%d avx512vl=%d avx512dq=%d avx512vnni=%d avx512bf16=%d\n",
+              f.avx2, f.fma, f.f16c, f.avx512f, f.avx512bw, f.avx512vl, f.avx512dq, f.avx512vnni, f.avx512bf16);
 }
 
 int main(int argc, char** argv) {
+  if (argc == 2 && !std::strcmp(argv[1], "--version")) {
+    version();
+    return 0;
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage();
     return argc < 2 ? 2 : 0;

@@ -28,7 +28,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { availableVariants, referenceCommand } from "../../tools/ref/llamacpp_variant.mjs";
+import { availableVariants, nodeBinary, referenceCommand } from "../../tools/ref/llamacpp_variant.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const qvl = process.env.QVL_BIN ?? path.join(root, "build/bin/qvl");
@@ -189,7 +189,7 @@ function tokenize(model) {
   if (!sequenceTokens) {
     const file = path.join(tmp, "sequences.json");
     fs.writeFileSync(file, JSON.stringify(SEQUENCES));
-    sequenceTokens = JSON.parse(run("node", [path.join(root, "tools/ref/llamacpp_tokenize.mjs"), "--model", model,
+    sequenceTokens = JSON.parse(run(nodeBinary, [path.join(root, "tools/ref/llamacpp_tokenize.mjs"), "--model", model,
       "--strings", file]));
   }
   return sequenceTokens;

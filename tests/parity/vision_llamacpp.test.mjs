@@ -18,6 +18,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadLlamaModelInfo } from "@fugood/llama.node";
+import { nodeBinary } from "../../tools/ref/llamacpp_variant.mjs";
 
 const QVL = process.env.QVL_BIN || path.resolve("build/bin/qvl");
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -81,7 +82,7 @@ function qvlRun(model, mmproj, image, prompt, n) {
 function llama(dir, model, mmproj, jobs) {
   const file = path.join(dir, "jobs.json");
   fs.writeFileSync(file, JSON.stringify(jobs));
-  const r = spawnSync(process.execPath, [TOOL, "--model", model, "--mmproj", mmproj, "--jobs", file],
+  const r = spawnSync(nodeBinary, [TOOL, "--model", model, "--mmproj", mmproj, "--jobs", file],
     { encoding: "utf8", cwd: ROOT, env: { ...process.env, MTMD_DEBUG_EMBEDDINGS: "1" }, maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, `llamanode_mtmd failed: ${r.stderr.slice(-2000)}`);
   const outs = r.stdout.split("\n").filter((l) => l.startsWith('{"job"')).map((l) => JSON.parse(l));

@@ -29,11 +29,16 @@ function mirror(from, to, descend, keep) {
   }
 }
 
+// The node binary that runs reference scripts: QVL_NODE when set (tools/emulate/
+// runs every x86-64 process of the tests under an emulated CPU, and a child of an
+// emulated node would otherwise run natively), else this node.
+export const nodeBinary = process.env.QVL_NODE || process.execPath;
+
 // The command that runs tools/ref/<script> against one CPU variant ("" = ggml's own
 // choice): {cmd, args} for child_process.spawn.
 export function referenceCommand(script, variant) {
   const real = path.join(root, "tools/ref", script);
-  if (!variant) return { cmd: process.execPath, args: [real] };
+  if (!variant) return { cmd: nodeBinary, args: [real] };
   if (!availableVariants().includes(variant)) throw new Error(`node-llama-cpp has no CPU variant '${variant}'`);
   const shadow = path.join(root, ".cache/llama-variants", variant);
   const stamp = path.join(shadow, ".complete");
@@ -45,7 +50,7 @@ export function referenceCommand(script, variant) {
     fs.writeFileSync(stamp, "");
   }
   return {
-    cmd: process.execPath,
+    cmd: nodeBinary,
     args: ["--preserve-symlinks", "--preserve-symlinks-main", path.join(shadow, "tools/ref", script)],
   };
 }
