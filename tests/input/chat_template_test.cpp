@@ -144,8 +144,10 @@ TEST(ChatTemplate, MalformedInputsFailCleanly) {
   EXPECT_THROW(t.apply(json{{"messages", json::array()}, {"x", deep}}), qvl::Error);    // nesting bound
 }
 
+// Each runaway stops at a step, depth or size budget (the error names which). No
+// wall-clock assertion: the budgets count work, so the verdict holds on a slow or
+// emulated CPU; a hang would still fail through ctest's time-out.
 TEST(ChatTemplate, RunawayTemplatesAreBounded) {
-  auto start = std::chrono::steady_clock::now();
   EXPECT_NE(error_of("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").find("nested deeper"), std::string::npos);
   EXPECT_NE(error_of("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
                 .find("budget"),
@@ -163,7 +165,6 @@ TEST(ChatTemplate, RunawayTemplatesAreBounded) {
   EXPECT_NE(error_of("{{ ('x' * 1000000)|replace('x', '" + std::string(100, 'y') + "') }}").find("too large"),
             std::string::npos);
   EXPECT_NE(error_of("{{ ('\\n' * 1000000)|indent(1000, true, true) }}").find("MiB"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST(ChatTemplate, ConcurrentRendersAgree) {
