@@ -437,3 +437,18 @@ test('a server with --api-key: the page asks for the key and then uses it', { sk
   assert.equal(r.state, 'done', r.error);
   await page.close();
 });
+
+test('--no-webui: / and /ui/* answer 404 with a JSON error', async () => {
+  const { hybridModel } = await import('./serve_helpers.mjs');
+  const srv = await startServer(['--model', hybridModel(), '--ctx', '256', '--no-webui']);
+  try {
+    for (const p of ['/', '/ui/app.js']) {
+      const r = await fetch(srv.url + p);
+      assert.equal(r.status, 404, p);
+      assert.match((await r.json()).error.message, /--no-webui/);
+    }
+    assert.equal((await fetch(srv.url + '/health')).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
