@@ -11,7 +11,8 @@ DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
 APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libstb-dev libwebp-dev \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev \
-                pkg-config git curl clang-14 libclang-rt-14-dev
+                pkg-config git curl clang-14 libclang-rt-14-dev \
+                chromium
 
 .PHONY: all deps deps-apt deps-npm deps-llama-src build serve test test-unit test-node test-fuzz fuzz-build clean
 

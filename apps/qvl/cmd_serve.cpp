@@ -62,6 +62,9 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --read-timeout-s S      one socket read/write may block this long (default 15)
   --upload-deadline-s S   a whole request body must arrive within this (default 120)
   --keepalive-s S         SSE keep-alive comment interval (default 5)
+  --log-format FMT        text (default) or json: one JSON object per stderr line, one per request
+                          with id, mode, router rule, tokens and timings (docs/OPERATIONS.md)
+  --no-webui              do not serve the built-in web UI at /
 The port is printed on stderr as "listening on http://HOST:PORT".)";
 
 struct Loaded {
@@ -152,8 +155,12 @@ int serve_main(const std::vector<std::string>& argv) {
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "max-running", "max-running-thinking",
           "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
           "max-images", "threads", "http-threads", "max-connections", "read-timeout-s", "upload-deadline-s", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
-          "image-url-max-mb"},
-         {"allow-private-image-urls", "no-prefix-cache"});
+          "image-url-max-mb", "log-format"},
+         {"allow-private-image-urls", "no-prefix-cache", "no-webui"});
+  // First, so every later line (loading, errors) is in the chosen format.
+  const std::string log_format = a.get("log-format", "text");
+  QVL_CHECK(log_format == "text" || log_format == "json", "--log-format expects text or json, got '", log_format, "'");
+  set_log_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
@@ -172,6 +179,7 @@ int serve_main(const std::vector<std::string>& argv) {
   ctx.opt.host = a.get("host", "127.0.0.1");
   ctx.opt.port = a.get_int("port", 8080);
   ctx.opt.api_key = a.get("api-key");
+  ctx.opt.webui = !a.has("no-webui");
   ctx.opt.cors_origins = a.get_all("cors-origin");
   ctx.opt.max_queue = a.get_int("max-queue", 64);
   ctx.opt.max_body_bytes = static_cast<size_t>(a.get_int("max-body-mb", 32)) << 20;

@@ -8,6 +8,7 @@
 #include "apps/qvl/command.h"
 #include "base/cpu_features.h"
 #include "base/error.h"
+#include "base/log.h"
 
 namespace qvl::app {
 std::vector<Command>& commands() {
@@ -48,10 +49,12 @@ int main(int argc, char** argv) {
     try {
       return c.fn(args);
     } catch (const qvl::Error& e) {
-      std::fprintf(stderr, "qvl %s: error: %s\n", c.name, e.what());
+      if (qvl::log_format() == qvl::LogFormat::kJson) qvl::log_error(c.name, ": error: ", e.what());
+      else std::fprintf(stderr, "qvl %s: error: %s\n", c.name, e.what());
       return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "qvl %s: internal error: %s\n", c.name, e.what());
+      if (qvl::log_format() == qvl::LogFormat::kJson) qvl::log_error(c.name, ": internal error: ", e.what());
+      else std::fprintf(stderr, "qvl %s: internal error: %s\n", c.name, e.what());
       return 1;
     }
   }

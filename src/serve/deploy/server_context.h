@@ -35,6 +35,7 @@ struct ServerOptions {
   double keepalive_s = 5;   // SSE comment interval while nothing else is sent
   ServerLimits limits;
   FetchPolicy image_fetch;  // http(s) image URLs; off unless --allow-image-urls
+  bool webui = true;        // the built-in web UI at / (--no-webui turns it off)
 };
 
 struct ServerContext {

@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 
+#include <cstring>
+
 #include "base/log.h"
 #include "base/timer.h"
 #include "serve/http/api_error.h"
@@ -12,6 +14,8 @@
 #include "serve/http/guarded_server.h"
 #include "serve/http/memory_release.h"
 #include "serve/http/request_limits.h"
+#include "serve/http/request_log.h"
+#include "serve/webui/webui_endpoint.h"
 
 namespace qvl::serve {
 
@@ -29,7 +33,8 @@ std::string mode_label(const httplib::Response& res) {
   return v.empty() ? "none" : v.substr(0, v.find(';'));
 }
 
-bool public_path(const std::string& path) { return path == "/health" || path == "/metrics"; }
+// No API key needed: probes, scrapers, and the web UI's files (the page asks for the key).
+bool public_path(const std::string& path) { return path == "/health" || path == "/metrics" || is_webui_path(path); }
 
 std::string allowed_origin(const ServerOptions& o, const httplib::Request& req) {
   if (o.cors_origins.empty() || !req.has_header("Origin")) return "";
@@ -40,6 +45,7 @@ std::string allowed_origin(const ServerOptions& o, const httplib::Request& req) 
 }
 
 thread_local bool tl_body_read = false;  // this request's body went through read_body
+thread_local Timer tl_request_clock;       // from the request's head being read, for the request log
 
 bool has_body(const httplib::Request& req) {
   return req.has_header("Transfer-Encoding") ||
@@ -175,11 +181,15 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
   s.Post("/apply-template", post(handle_apply_template));
   s.Get("/health", route(handle_health));
   s.Get("/metrics", route(handle_metrics));
+  s.Get("/", route(handle_webui_page));
+  s.Get(R"(/ui/([A-Za-z0-9_-]+\.[a-z]+))", route(handle_webui_asset));
   s.Options(".*", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
 
   s.set_pre_routing_handler([c](const httplib::Request& req, httplib::Response& res) {
     // Runs after the head is read and before any body: refusals here cost nothing.
     tl_body_read = false;
+    tl_request_clock.reset();
+    request_log_taken_over(false);
     if (ConnectionLanes::in_overflow_lane() && !public_path(req.path)) {
       res.set_header("Retry-After", "1");
       res.set_header("Connection", "close");
@@ -237,9 +247,26 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
     }
     if (req.method == "OPTIONS") return;
     c->metrics.request(endpoint_label(req.path), mode_label(res), res.status);
-    if (!public_path(req.path)) {  // access log; scrapers and health probes would drown it
-      const std::string mode = res.get_header_value("X-Reasoning-Mode-Used");
-      log_info(req.method, " ", req.path, " -> ", res.status, mode.empty() ? "" : " [" + mode + "]");
+    // Access log; scrapers, health probes and page loads would drown it. Completions
+    // write their own record when the last token is out (with tokens and timings).
+    if (!public_path(req.path) && !request_log_taken_over()) {
+      RequestLogRecord rec;
+      rec.request_id = res.has_header("X-Request-Id") ? res.get_header_value("X-Request-Id") : new_request_id("req-");
+      rec.method = req.method;
+      rec.endpoint = req.path;
+      rec.status = res.status;
+      const std::string mode = res.get_header_value("X-Reasoning-Mode-Used");  // "thinking; source=router; rule=x"
+      if (!mode.empty()) {
+        rec.mode = mode.substr(0, mode.find(';'));
+        for (const char* key : {"source=", "rule="}) {
+          const size_t at = mode.find(key);
+          if (at == std::string::npos) continue;
+          const size_t from = at + std::strlen(key), to = mode.find(';', from);
+          (key[0] == 's' ? rec.mode_source : rec.router_rule) = mode.substr(from, to - from);
+        }
+      }
+      rec.total_ms = tl_request_clock.ms();
+      log_request(rec);
     }
   });
 }

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "serve/http/api_error.h"
 #include "serve/http/connection_watch.h"
+#include "serve/http/request_log.h"
 #include "serve/openai/generation_job.h"
 #include "serve/openai/reasoning_parser.h"
 #include "serve/http/sse.h"
@@ -63,16 +64,56 @@ struct Run {
   ConnectionWatch watch;
   int n_done = 0;
   bool budget_hit = false;
+  std::string path;     // the endpoint, for the request log
+  bool logged = false;  // the request log record is written once, when the run ends
 
   Run(ServerContext& c, CompletionRun run, Generator& g, const httplib::Request& req)
-      : ctx(c), r(std::move(run)), job(g), watch(req.local_addr, req.local_port, req.remote_addr, req.remote_port) {
+      : ctx(c), r(std::move(run)), job(g), watch(req.local_addr, req.local_port, req.remote_addr, req.remote_port),
+        path(req.path) {
     choices.resize(r.params.n);
     for (auto& ch : choices)
       ch.parser = std::make_unique<ReasoningParser>(r.split_reasoning ? r.cp->think_start : -1,
                                                     r.split_reasoning ? r.cp->think_end : -1, r.opens_think);
   }
 
+  // A run dropped without an ending (the stream never started) still gets its record.
+  ~Run() { log_finished(499); }
+
   const char* mode() const { return mode_name(r.decision.mode); }
+
+  // The request log record (serve/http/request_log.h): status, tokens, timings.
+  void log_finished(int status) noexcept {
+    if (logged) return;
+    logged = true;
+    try {
+      const Choice& ch = choices[0];
+      int completion = 0, reasoning = 0;
+      for (const auto& c : choices) {
+        completion += c.tokens;
+        reasoning += c.parser->reasoning_tokens();
+      }
+      RequestLogRecord rec;
+      rec.request_id = r.id;
+      rec.method = "POST";
+      rec.endpoint = path;
+      rec.model = r.model;
+      rec.mode = mode();
+      rec.mode_source = r.decision.source;
+      rec.router_rule = r.decision.rule;
+      rec.status = status;
+      rec.stream = r.params.stream;
+      rec.finish_reason = ch.done ? finish_name(ch.result.finish) : "cancelled";
+      rec.prompt_tokens = r.prompt_tokens;
+      rec.completion_tokens = completion;
+      rec.reasoning_tokens = reasoning;
+      rec.cached_tokens = ch.result.cached_tokens;
+      rec.queue_ms = ch.result.queue_ms;
+      rec.ttft_ms = ch.first_ms;
+      rec.total_ms = r.arrival.ms();
+      log_request(rec);
+    } catch (...) {  // a log line must never take a request (or a destructor) down
+    }
+  }
 
   // Logprob entries for one token, in the request's wire format.
   void add_logprobs(Choice& ch, const TokenEvent& t, json* chat_entries, json* cmpl) {
@@ -206,6 +247,7 @@ void respond_whole(Run& run, httplib::Response& res) {
         log_info(run.r.id, ": client disconnected, generation cancelled");
         run.job.cancel();
         res.status = 499;  // nginx's "client closed request"; nobody reads it
+        run.log_finished(499);
         return;
       }
     }
@@ -214,6 +256,7 @@ void respond_whole(Run& run, httplib::Response& res) {
   run.record_tokens();
   if (const GenerationResult* e = run.error()) {
     send_json(res, 500, error_body(500, "generation failed: " + e->error, "", "generation_error"));
+    run.log_finished(500);
     return;
   }
   json out = run.envelope(run.r.chat ? "chat.completion" : "text_completion");
@@ -239,6 +282,7 @@ void respond_whole(Run& run, httplib::Response& res) {
   out["timings"] = run.timings();
   out["reasoning_mode"] = run.mode_report();
   send_json(res, 200, out);
+  run.log_finished(200);
 }
 
 // The whole stream, inside one content-provider call. Returns false when the client left.
@@ -327,6 +371,7 @@ void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Re
     throw ApiError(400, "the engine refused the request: " + why, "messages", "invalid_request");
   }
   res.set_header("X-Reasoning-Mode-Used", run->r.decision.header_value());
+  request_log_taken_over(true);  // the run writes this request's log record when it ends
   if (!stream) return respond_whole(*run, res);
   res.status = 200;
   res.set_header("Cache-Control", "no-cache");
@@ -341,9 +386,11 @@ void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Re
     if (!ok) {
       log_info(run->r.id, ": client disconnected, generation cancelled");
       run->job.cancel();
+      run->log_finished(499);
       return false;
     }
     sink.done();
+    run->log_finished(200);  // errors after the headers travel inside the stream
     return true;
   });
 }
