@@ -50,8 +50,19 @@ void prepare_checkpoint(Checkpoint& cp) {
     return open != std::string::npos && p.find("</think>", open) == std::string::npos;
   };
   cp.opens_think = opens(on);
+  // Probe: does a list of parts (an image and a text) come out with both?
+  // Text-only templates throw on a list, or drop what is not text.
+  const nlohmann::json parts = nlohmann::json::array(
+      {{{"role", "user"}, {"content", {{{"type", "image"}}, {{"type", "text"}, {"text", "qvl-list-probe"}}}}}});
+  try {
+    const std::string p = render_chat(cp, parts, {{"enable_thinking", false}});
+    cp.list_content = p.find("qvl-list-probe") != std::string::npos && p.find("<|image_pad|>") != std::string::npos;
+  } catch (const std::exception&) {
+    cp.list_content = false;
+  }
   log_info("checkpoint ", cp.path, ": template ", cp.hybrid ? "hybrid (enable_thinking)" : "fixed-mode",
-           cp.opens_think ? ", prompt opens <think>" : "");
+           cp.opens_think ? ", prompt opens <think>" : "",
+           cp.list_content ? "" : ", text-only (content parts are joined)");
 }
 
 const Checkpoint& Deployment::for_mode(Mode* mode, std::string* note) const {

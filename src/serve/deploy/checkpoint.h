@@ -51,6 +51,9 @@ struct Checkpoint {
   std::shared_ptr<ChatTemplate> chat_template;
   bool hybrid = false;          // template honours enable_thinking
   bool opens_think = false;     // generation prompt already opens <think>
+  // The template renders list content (text and image parts); when false, the
+  // server joins parts into one string with vision placeholders (llama-server's way).
+  bool list_content = true;
   int32_t think_start = -1, think_end = -1;
   size_t max_token_bytes = 0;   // longest token's text: bytes / this bounds a prompt's tokens from below
   std::vector<int32_t> stop_ids;

@@ -11,6 +11,7 @@
 #include "serve/modes/mode_resolver.h"
 #include "serve/media/serve_vision.h"
 #include "serve/openai/structured_output.h"
+#include "serve/tools/tool_grammar.h"
 
 namespace qvl::serve {
 
@@ -38,6 +39,12 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
                    "messages", "too_many_images");
   std::shared_ptr<grammar::CompiledGrammar> grammar = requested_grammar(obody);  // 400 when bad
   nlohmann::ordered_json extra = template_extras(obody, false);  // validates tools / kwargs early
+  const ToolRequest tools = parse_tool_request(obody);
+  if (!tools.active()) extra.erase("tools");  // tool_choice none: the model is not offered them
+  if (tools.forced() && grammar)
+    throw bad_param("tool_choice", "'tool_choice' " + std::string(tools.choice == ToolRequest::Choice::kNamed ? "naming a tool" : "required") +
+                                       " cannot be combined with a structured-output constraint");
+  if (tools.active() && !grammar) grammar = compile_tool_grammar(tools, kMaxJsonWhitespace);
 
   const ModelRegistry::Found found = find_model(ctx, p.model);
   const Deployment& dep = *found.deployment;
@@ -57,6 +64,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   const Checkpoint& cp = dep.for_mode(&decision.mode, &decision.note);
 
   extra["enable_thinking"] = decision.mode == Mode::kThinking;
+  if (!cp.list_content) flatten_content_parts(in.messages);
   std::string prompt;
   try {
     prompt = render_chat(cp, in.messages, extra);
@@ -106,6 +114,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   r.cp = &cp;
   r.checkpoint_role = checkpoint_role(dep, decision.mode);
   r.split_reasoning = true;
+  r.parse_tool_calls = tools.active();
   r.arrival = arrival;
   run_completion(ctx, req, res, std::move(r), std::move(gen));
 }

@@ -182,6 +182,20 @@ ChatInput parse_messages(const json& body) {
   return out;
 }
 
+void flatten_content_parts(json& messages) {
+  for (json& m : messages) {
+    if (!m.contains("content") || !m["content"].is_array()) continue;
+    std::string text;
+    for (const json& p : m["content"]) {
+      const std::string& type = p["type"].get_ref<const std::string&>();
+      if (type == "text") text += p["text"].get<std::string>();
+      else if (type == "image") text += "<|vision_start|><|image_pad|><|vision_end|>";
+      else if (type == "video") text += "<|vision_start|><|video_pad|><|vision_end|>";
+    }
+    m["content"] = text;
+  }
+}
+
 json template_extras(const json& body, bool thinking) {
   json extra = json::object();
   if (body.contains("chat_template_kwargs") && !body["chat_template_kwargs"].is_null()) {

@@ -21,6 +21,12 @@ struct ChatInput {
 
 ChatInput parse_messages(const nlohmann::ordered_json& body);
 
+// For templates that only take string content (Checkpoint::list_content false):
+// joins each message's parts into one string, text as written and each image or
+// video as its <|vision_start|><|image_pad|>/<|video_pad|><|vision_end|> placeholder,
+// the text Qwen3-VL's own template renders for the same parts (decision 0010).
+void flatten_content_parts(nlohmann::ordered_json& messages);
+
 // Everything else the template sees besides messages: `chat_template_kwargs` (in
 // client order), `tools` when non-empty (400 unless an array), and
 // `enable_thinking` set from the resolved mode (it overrides the kwarg).

@@ -14,6 +14,7 @@
 #include "serve/openai/generation_job.h"
 #include "serve/openai/reasoning_parser.h"
 #include "serve/http/sse.h"
+#include "serve/tools/tool_call_stream.h"
 
 namespace qvl::serve {
 
@@ -45,6 +46,7 @@ json bytes_of(const std::string& s) {
 
 struct Choice {
   std::unique_ptr<ReasoningParser> parser;
+  std::unique_ptr<ToolCallStream> tools;  // set when tool calls are parsed
   std::string reasoning, content;
   json lp_chat = json::array();                                  // chat: logprobs.content
   json lp_tokens = json::array(), lp_values = json::array(), lp_top = json::array(), lp_offsets = json::array();
@@ -71,9 +73,11 @@ struct Run {
       : ctx(c), r(std::move(run)), job(g), watch(req.local_addr, req.local_port, req.remote_addr, req.remote_port),
         path(req.path) {
     choices.resize(r.params.n);
-    for (auto& ch : choices)
+    for (auto& ch : choices) {
       ch.parser = std::make_unique<ReasoningParser>(r.split_reasoning ? r.cp->think_start : -1,
                                                     r.split_reasoning ? r.cp->think_end : -1, r.opens_think);
+      if (r.parse_tool_calls) ch.tools = std::make_unique<ToolCallStream>();
+    }
   }
 
   // A run dropped without an ending (the stream never started) still gets its record.
@@ -139,8 +143,8 @@ struct Run {
     }
   }
 
-  // Applies one event; returns the streamed choice object for it (null if nothing to send).
-  json apply(const JobEvent& ev) {
+  // Applies one event; returns the streamed choice objects for it (none if nothing to send).
+  std::vector<json> apply(const JobEvent& ev) {
     Choice& ch = choices[ev.choice];
     const double now = r.arrival.ms();
     TextDelta d;
@@ -163,22 +167,37 @@ struct Run {
       budget_hit = budget_hit || ev.result.budget_hit;
       ++n_done;
     }
+    std::vector<json> tool_deltas;
+    if (ch.tools) tool_deltas = ev.done ? ch.tools->finish(d.content) : ch.tools->push(d.content);
     ch.reasoning += d.reasoning;
     ch.content += d.content;
     const bool has_lp = r.params.logprobs && !ev.done;
-    if (d.empty() && !has_lp && !ev.done) return nullptr;
-    json c = {{"index", ev.choice}, {"finish_reason", ev.done ? json(finish_name(ev.result.finish)) : json(nullptr)}};
-    if (r.chat) {
-      json delta = json::object();
-      if (!d.reasoning.empty()) delta["reasoning_content"] = delta["reasoning"] = d.reasoning;
-      if (!d.content.empty()) delta["content"] = d.content;
-      c["delta"] = delta;
-      c["logprobs"] = has_lp ? json{{"content", lp_chat}} : json(nullptr);
-    } else {
-      c["text"] = d.content;
-      c["logprobs"] = has_lp ? lp_cmpl : json(nullptr);
+    std::vector<json> out;
+    if (!d.empty() || has_lp || (ev.done && tool_deltas.empty())) {
+      json c = {{"index", ev.choice}, {"finish_reason", nullptr}};
+      if (r.chat) {
+        json delta = json::object();
+        if (!d.reasoning.empty()) delta["reasoning_content"] = delta["reasoning"] = d.reasoning;
+        if (!d.content.empty()) delta["content"] = d.content;
+        c["delta"] = delta;
+        c["logprobs"] = has_lp ? json{{"content", lp_chat}} : json(nullptr);
+      } else {
+        c["text"] = d.content;
+        c["logprobs"] = has_lp ? lp_cmpl : json(nullptr);
+      }
+      out.push_back(std::move(c));
     }
-    return c;
+    for (json& t : tool_deltas)
+      out.push_back({{"index", ev.choice}, {"delta", {{"tool_calls", std::move(t)}}}, {"logprobs", nullptr},
+                     {"finish_reason", nullptr}});
+    if (ev.done) out.back()["finish_reason"] = finish_of(ch);
+    return out;
+  }
+
+  // "tool_calls" when an answer that ended on its own made calls.
+  static const char* finish_of(const Choice& ch) {
+    if (ch.tools && ch.tools->any() && ch.result.finish == FinishReason::kStop) return "tool_calls";
+    return finish_name(ch.result.finish);
   }
 
   json usage() const {
@@ -263,11 +282,13 @@ void respond_whole(Run& run, httplib::Response& res) {
   json choices = json::array();
   for (size_t i = 0; i < run.choices.size(); ++i) {
     const Choice& ch = run.choices[i];
-    json c = {{"index", i}, {"finish_reason", finish_name(ch.result.finish)}};
+    json c = {{"index", i}, {"finish_reason", Run::finish_of(ch)}};
     if (run.r.chat) {
       const json reasoning = ch.reasoning.empty() ? json(nullptr) : json(ch.reasoning);
-      c["message"] = {{"role", "assistant"}, {"content", ch.content}, {"reasoning_content", reasoning},
-                      {"reasoning", reasoning}};
+      const bool calls = ch.tools && ch.tools->any();
+      c["message"] = {{"role", "assistant"}, {"content", calls && ch.content.empty() ? json(nullptr) : json(ch.content)},
+                      {"reasoning_content", reasoning}, {"reasoning", reasoning}};
+      if (calls) c["message"]["tool_calls"] = ch.tools->tool_calls();
       c["logprobs"] = run.r.params.logprobs ? json{{"content", ch.lp_chat}} : json(nullptr);
     } else {
       c["text"] = ch.content;
@@ -315,20 +336,21 @@ bool stream_all(Run& run, httplib::DataSink& sink) {
       }
       continue;
     }
-    json c = run.apply(ev);
+    std::vector<json> cs = run.apply(ev);
     if (ev.done && ev.result.finish == FinishReason::kError) {
       if (!send(sse_data(error_body(500, "generation failed: " + ev.result.error, "", "generation_error"))))
         return false;
       continue;
     }
-    if (c.is_null()) continue;
-    json out = chunk(std::move(c));
-    if (ev.done && run.job.finished()) {
-      out["timings"] = run.timings();
-      out["reasoning_mode"] = run.mode_report();  // final: includes budget_hit
+    for (size_t k = 0; k < cs.size(); ++k) {
+      json out = chunk(std::move(cs[k]));
+      if (ev.done && run.job.finished() && k + 1 == cs.size()) {
+        out["timings"] = run.timings();
+        out["reasoning_mode"] = run.mode_report();  // final: includes budget_hit
+      }
+      if (!send(sse_data(out))) return false;
+      since_write.reset();
     }
-    if (!send(sse_data(out))) return false;
-    since_write.reset();
   }
   run.record_tokens();
   if (run.r.params.include_usage) {

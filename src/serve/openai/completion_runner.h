@@ -28,6 +28,7 @@ struct CompletionRun {
   std::string checkpoint_role;  // hybrid | instruct | thinking | single
   bool opens_think = false;
   bool split_reasoning = true;
+  bool parse_tool_calls = false;  // chat with tools offered: <tool_call>s become message.tool_calls
   int prompt_tokens = 0;
   int image_tokens = 0;  // of prompt_tokens, those that carry image embeddings
   int video_tokens = 0;  // of prompt_tokens, those that carry video embeddings

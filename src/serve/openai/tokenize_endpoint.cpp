@@ -8,6 +8,7 @@
 #include "serve/openai/chat_messages.h"
 #include "serve/openai/completion_runner.h"
 #include "serve/modes/mode_resolver.h"
+#include "serve/tools/tool_request.h"
 
 namespace qvl::serve {
 
@@ -28,6 +29,7 @@ static json render_request(ServerContext& ctx, const httplib::Request& req, http
   ChatInput in = parse_messages(obody);
   if (!in.images.empty()) throw bad_param("messages", "this endpoint does not take images");
   nlohmann::ordered_json extra = template_extras(obody, false);
+  if (!parse_tool_request(obody).active()) extra.erase("tools");  // as chat completions: tool_choice none
   ModeRequest mr;
   mr.header = header_of(req, "X-Reasoning-Mode");
   mr.body = &body;
