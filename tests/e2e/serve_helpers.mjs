@@ -51,6 +51,16 @@ export function visionModels() {
   return { model, mmproj };
 }
 
+// A Qwen3-VL model and mmproj whose chat template is text-only (Qwen3's): it
+// cannot render list content, so the server joins the parts itself.
+export function textTemplateVisionModels() {
+  const mmproj = path.join(MODEL_DIR, 'qwen3vl-tiny-mmproj-tt.gguf');
+  const model = makeModel('qwen3vl-tiny-text-template.gguf',
+    ['--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf', '--template', 'hybrid', '--seed', '5',
+      '--mmproj-out', mmproj]);
+  return { model, mmproj };
+}
+
 // A data: URL of a w x h RGB PNG with a colour gradient (zlib-compressed rows, filter 0).
 export function pngDataUrl(w, h, blue = 128) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {

@@ -285,8 +285,10 @@ void respond_whole(Run& run, httplib::Response& res) {
     json c = {{"index", i}, {"finish_reason", Run::finish_of(ch)}};
     if (run.r.chat) {
       const json reasoning = ch.reasoning.empty() ? json(nullptr) : json(ch.reasoning);
+      // With tools offered, no text is null content (as OpenAI answers a call), which is
+      // also what the SDK accumulates from a stream that never sent content.
       const bool calls = ch.tools && ch.tools->any();
-      c["message"] = {{"role", "assistant"}, {"content", calls && ch.content.empty() ? json(nullptr) : json(ch.content)},
+      c["message"] = {{"role", "assistant"}, {"content", ch.tools && ch.content.empty() ? json(nullptr) : json(ch.content)},
                       {"reasoning_content", reasoning}, {"reasoning", reasoning}};
       if (calls) c["message"]["tool_calls"] = ch.tools->tool_calls();
       c["logprobs"] = run.r.params.logprobs ? json{{"content", ch.lp_chat}} : json(nullptr);
@@ -318,7 +320,9 @@ bool stream_all(Run& run, httplib::DataSink& sink) {
   Timer since_write;
   // The first chunk carries the role (chat) and the mode report.
   for (int i = 0; i < run.r.params.n; ++i) {
-    json first = run.r.chat ? json{{"index", i}, {"delta", {{"role", "assistant"}, {"content", ""}}},
+    json role = {{"role", "assistant"}};
+    if (!run.r.parse_tool_calls) role["content"] = "";
+    json first = run.r.chat ? json{{"index", i}, {"delta", role},
                                    {"logprobs", nullptr}, {"finish_reason", nullptr}}
                             : json{{"index", i}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", nullptr}};
     json c = chunk(first);
