@@ -42,8 +42,8 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   const ToolRequest tools = parse_tool_request(obody);
   if (!tools.active()) extra.erase("tools");  // tool_choice none: the model is not offered them
   if (tools.forced() && grammar)
-    throw bad_param("tool_choice", "'tool_choice' " + std::string(tools.choice == ToolRequest::Choice::kNamed ? "naming a tool" : "required") +
-                                       " cannot be combined with a structured-output constraint");
+    throw bad_param("tool_choice", "a 'tool_choice' that forces a call cannot be combined with a "
+                                   "structured-output constraint");
   if (tools.active() && !grammar) grammar = compile_tool_grammar(tools, kMaxJsonWhitespace);
 
   const ModelRegistry::Found found = find_model(ctx, p.model);

@@ -73,13 +73,16 @@ ToolRequest parse_tool_request(const ojson& body) {
     if (s == "none") r.choice = ToolRequest::Choice::kNone;
     else if (s == "auto") r.choice = r.tools.empty() ? ToolRequest::Choice::kNone : ToolRequest::Choice::kAuto;
     else if (s == "required") r.choice = ToolRequest::Choice::kRequired;
-    else throw bad_param("tool_choice", "'tool_choice' must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}");
+    else
+      throw bad_param("tool_choice", "'tool_choice' must be none, auto, required or "
+                                     "{\"type\":\"function\",\"function\":{\"name\":...}}");
   } else if (c.is_object()) {
     if (c.contains("type") && c["type"] != "function")
       throw bad_param("tool_choice.type", "'tool_choice.type' must be \"function\"");
     if (!c.contains("function") || !c["function"].is_object() || !c["function"].contains("name") ||
         !c["function"]["name"].is_string())
-      throw bad_param("tool_choice.function.name", "'tool_choice' names a tool as {\"type\":\"function\",\"function\":{\"name\":...}}");
+      throw bad_param("tool_choice.function.name",
+                      "'tool_choice' names a tool as {\"type\":\"function\",\"function\":{\"name\":...}}");
     r.choice = ToolRequest::Choice::kNamed;
     r.named = c["function"]["name"].get<std::string>();
     bool known = false;
