@@ -106,7 +106,7 @@ struct Run {
       rec.router_rule = r.decision.rule;
       rec.status = status;
       rec.stream = r.params.stream;
-      rec.finish_reason = ch.done ? finish_name(ch.result.finish) : "cancelled";
+      rec.finish_reason = ch.done ? finish_of(ch) : "cancelled";
       rec.prompt_tokens = r.prompt_tokens;
       rec.completion_tokens = completion;
       rec.reasoning_tokens = reasoning;
