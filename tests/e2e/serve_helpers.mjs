@@ -6,14 +6,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 
 export const QVL_BIN = process.env.QVL_BIN || path.resolve('build/bin/qvl');
-// Keyed by the binary, so a rebuilt qvl (maybe writing different test models) starts afresh.
+// Keyed by the binary, so a rebuilt qvl (maybe writing different test models) starts
+// afresh; kept under this checkout's .cache/, so test runs of other checkouts (other
+// worktrees on the same machine) never delete each other's models.
 const binStat = fs.statSync(QVL_BIN);
-const MODEL_DIR = path.join(os.tmpdir(), `qvl-e2e-serve-models-${Math.floor(binStat.mtimeMs)}-${binStat.size}`);
-for (const d of fs.readdirSync(os.tmpdir()))
-  if (d.startsWith('qvl-e2e-serve-models') && path.join(os.tmpdir(), d) !== MODEL_DIR)
-    fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
+const MODEL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.cache/e2e-models');
+const MODEL_DIR = path.join(MODEL_ROOT, `${Math.floor(binStat.mtimeMs)}-${binStat.size}`);
+if (fs.existsSync(MODEL_ROOT))
+  for (const d of fs.readdirSync(MODEL_ROOT))
+    if (path.join(MODEL_ROOT, d) !== MODEL_DIR) fs.rmSync(path.join(MODEL_ROOT, d), { recursive: true, force: true });
 
 function makeModel(file, args) {
   fs.mkdirSync(MODEL_DIR, { recursive: true });
