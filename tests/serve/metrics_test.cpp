@@ -52,5 +52,25 @@ TEST(Metrics, EngineGaugesRenderTheirValues) {
   EXPECT_NE(t.find("# TYPE qvl_preemptions_total counter"), std::string::npos);
 }
 
+// The endpoint picker's KV utilisation: blocks held over blocks owned, summed over
+// engines (cached free blocks are free); LoRA info present with no adapters.
+TEST(Metrics, GatewaySeriesFollowTheInferenceExtensionProtocol) {
+  Metrics m;
+  GeneratorLoad a, b;
+  a.kv_blocks_total = 100;
+  a.kv_blocks_used = 40;
+  a.kv_blocks_cached = 30;
+  b.kv_blocks_total = 60;
+  b.kv_blocks_used = 0;
+  std::string t = m.render(0, 0, {{"pair", "instruct", a}, {"pair", "thinking", b}});
+  EXPECT_TRUE(has_line(t, "qvl_kv_cache_usage_perc 0.25"));
+  EXPECT_NE(t.find("# TYPE qvl_kv_cache_usage_perc gauge"), std::string::npos);
+  EXPECT_NE(t.find("\nqvl_lora_requests_info{max_lora=\"0\",running_lora_adapters=\"\",waiting_lora_adapters=\"\"} "),
+            std::string::npos);
+  // No engine loaded yet: 0, not a division by zero.
+  t = m.render(0, 0, {});
+  EXPECT_TRUE(has_line(t, "qvl_kv_cache_usage_perc 0"));
+}
+
 }  // namespace
 }  // namespace qvl::serve

@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of the server counters.
 #include "serve/deploy/metrics.h"
 
+#include <chrono>
 #include <sstream>
 
 namespace qvl::serve {
@@ -120,6 +121,31 @@ void engine_gauges(std::string& o, const std::vector<Metrics::EngineGauge>& engi
   }
 }
 
+// The series the Gateway API Inference Extension's endpoint picker reads (its
+// model-server protocol: docs/DEPLOYMENT.md, "Inference gateway"). Queue length and
+// running requests are qvl_queue_depth / qvl_requests_running; these two complete it.
+void gateway_gauges(std::string& o, const std::vector<Metrics::EngineGauge>& engines) {
+  // KV-cache utilisation as the protocol defines it: the fraction (0..1) of KV
+  // blocks held by sequences, over every engine of this server. Free blocks that
+  // still hold a cached prefix count as free: they are evicted on demand.
+  int64_t total = 0, used = 0;
+  for (const auto& e : engines) {
+    total += e.load.kv_blocks_total;
+    used += e.load.kv_blocks_used;
+  }
+  o += "# HELP qvl_kv_cache_usage_perc Fraction of KV-cache blocks in use (0..1), all engines together.\n";
+  o += "# TYPE qvl_kv_cache_usage_perc gauge\n";
+  o += "qvl_kv_cache_usage_perc " + num(total > 0 ? double(used) / double(total) : 0.0) + "\n";
+  // qvl serves no LoRA adapters: the info series says so (max_lora 0, none
+  // running or waiting), its value the scrape time as the protocol asks.
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  o += "# HELP qvl_lora_requests_info LoRA adapters loaded and waiting (qvl serves none); value: scrape time.\n";
+  o += "# TYPE qvl_lora_requests_info gauge\n";
+  o += "qvl_lora_requests_info{max_lora=\"0\",running_lora_adapters=\"\",waiting_lora_adapters=\"\"} " +
+       num(now) + "\n";
+}
+
 }  // namespace
 
 std::string Metrics::render(int queue_depth, int running, const std::vector<EngineGauge>& engines) const {
@@ -144,6 +170,7 @@ std::string Metrics::render(int queue_depth, int running, const std::vector<Engi
   o += "# HELP qvl_requests_running Sequences being generated.\n# TYPE qvl_requests_running gauge\n";
   o += "qvl_requests_running " + std::to_string(running) + "\n";
   engine_gauges(o, engines);
+  gateway_gauges(o, engines);
   o += "# HELP qvl_time_to_first_token_seconds Time from request arrival to the first output token.\n";
   o += "# TYPE qvl_time_to_first_token_seconds histogram\n";
   for (const auto& [mode, h] : ttft_) h.render(o, "qvl_time_to_first_token_seconds", "mode=\"" + mode + "\"");
