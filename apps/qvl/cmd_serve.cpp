@@ -12,11 +12,13 @@
 
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
+#include "apps/qvl/hub_models.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/thread_pool.h"
 #include "engine/engine.h"
 #include "engine/kv_budget.h"
+#include "hub/model_ref.h"
 #include "model/model.h"
 #include "serve/deploy/config_file.h"
 #include "serve/deploy/deployment.h"
@@ -27,7 +29,10 @@ namespace qvl::app {
 namespace {
 
 const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PATH] | --deployment FILE) [options]
-  --model PATH            a GGUF file or HF directory; alone it is a hybrid (or single-mode) checkpoint
+  --model PATH            a GGUF file or HF directory; alone it is a hybrid (or single-mode) checkpoint.
+                          Any model or mmproj path may be a hub reference, ORG/NAME:FILE (one file) or
+                          ORG/NAME (an HF directory), pulled into the hub cache on first use (qvl pull --help)
+  --endpoint URL --offline  the hub for those references (default $HF_ENDPOINT); --offline: cache only
   --thinking-model PATH   makes --model the instruct half of an instruct + thinking pair
   --mmproj PATH           vision encoder for --model (and for --thinking-model unless --thinking-mmproj)
   --thinking-mmproj PATH  vision encoder for --thinking-model
@@ -127,7 +132,9 @@ serve::ServeConfig config_from(const Args& a) {
   serve::ServeConfig cfg;
   serve::DeploymentSpec d;
   const std::string model = a.require("model");
-  d.name = a.get("name", serve::model_name_from_path(model));
+  // A hub reference is named after its file (or repository), as a local path is.
+  const auto ref = hub::parse_model_ref(model);
+  d.name = a.get("name", serve::model_name_from_path(ref ? (ref->file.empty() ? ref->repo : ref->file) : model));
   if (a.has("thinking-model")) {
     d.instruct = serve::CheckpointSpec{model, a.get("mmproj")};
     d.thinking = serve::CheckpointSpec{a.get("thinking-model"), a.get("thinking-mmproj", a.get("mmproj"))};
@@ -155,8 +162,8 @@ int serve_main(const std::vector<std::string>& argv) {
           "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "max-running", "max-running-thinking",
           "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
           "max-images", "threads", "http-threads", "max-connections", "read-timeout-s", "upload-deadline-s", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
-          "image-url-max-mb", "log-format"},
-         {"allow-private-image-urls", "no-prefix-cache", "no-webui"});
+          "image-url-max-mb", "log-format", "endpoint"},
+         {"allow-private-image-urls", "no-prefix-cache", "no-webui", "offline"});
   // First, so every later line (loading, errors) is in the chosen format.
   const std::string log_format = a.get("log-format", "text");
   QVL_CHECK(log_format == "text" || log_format == "json", "--log-format expects text or json, got '", log_format, "'");
@@ -226,6 +233,19 @@ int serve_main(const std::vector<std::string>& argv) {
   QVL_CHECK(eopt.max_running >= 1 && eopt.max_running_thinking >= 1 && eopt.max_running_instruct >= 0 &&
                 eopt.max_batch_tokens >= 1,
             "--max-running, --max-running-thinking and --max-batch-tokens must be >= 1");
+  // Hub references are pulled now, while /health answers "loading".
+  try {
+    auto progress = std::make_shared<PullProgress>();
+    resolve_hub_models(cfg, hub_options(a, progress));
+    progress->finish();
+  } catch (const Error& e) {
+    std::lock_guard<std::mutex> lk(ctx.load_mu);
+    ctx.load_error = e.what();
+    log_error("pulling the model failed: ", e.what());
+    http.stop();
+    listener.join();
+    return 1;
+  }
   const KvBudget kv_budget = kv_budget_for(a, cfg);
   auto loader = [&](const serve::CheckpointSpec& spec) {
     auto l = std::make_shared<Loaded>();

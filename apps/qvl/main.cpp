@@ -9,6 +9,7 @@
 #include "base/cpu_features.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/progress.h"
 
 namespace qvl::app {
 std::vector<Command>& commands() {
@@ -43,7 +44,23 @@ int main(int argc, char** argv) {
     usage();
     return argc < 2 ? 2 : 0;
   }
-  std::vector<std::string> args(argv + 2, argv + argc);
+  // --progress=auto|always|never works with every command (bars: base/progress.h).
+  std::vector<std::string> args;
+  try {
+    for (int i = 2; i < argc; ++i) {
+      const std::string s = argv[i];
+      if (s.rfind("--progress=", 0) == 0) {
+        qvl::set_progress_mode(qvl::parse_progress_mode(s.substr(11)));
+      } else if (s == "--progress" && i + 1 < argc) {
+        qvl::set_progress_mode(qvl::parse_progress_mode(argv[++i]));
+      } else {
+        args.push_back(s);
+      }
+    }
+  } catch (const qvl::Error& e) {
+    std::fprintf(stderr, "qvl %s: error: %s\n", argv[1], e.what());
+    return 2;
+  }
   for (const auto& c : qvl::app::commands()) {
     if (std::strcmp(c.name, argv[1]) != 0) continue;
     try {
