@@ -13,6 +13,7 @@
 
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
+#include "apps/qvl/load_progress.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/thread_pool.h"
@@ -205,7 +206,7 @@ int cmd_bench(const std::vector<std::string>& argv) {
   QVL_CHECK(depth >= 0, "-d must be >= 0");
   if (a.has("mmproj")) return bench_vision(a, reps);
 
-  auto model = load_model(a.require("model"));
+  auto model = load_model_with_progress(a.require("model"));
   const TextConfig& cfg = model->config();
   QVL_CHECK(int64_t{p} <= cfg.max_position_embeddings && int64_t{depth} + n <= cfg.max_position_embeddings,
             "-p, or -d + -n, exceeds the model's context (", cfg.max_position_embeddings, ")");
@@ -218,13 +219,22 @@ int cmd_bench(const std::vector<std::string>& argv) {
   double pre_ms = 0, dec_ms = 0;
   one_rep(*model, kv, pool, std::min(p, 32), 2, 0, 1, &pre_ms, &dec_ms);  // warm-up: page weights in
   std::vector<double> pre_tps, dec_tps;
+  ProgressBar bar("bench", reps, false);
   for (int r = 0; r < reps; ++r) {
     one_rep(*model, kv, pool, p, n, depth, batch, &pre_ms, &dec_ms);
     pre_tps.push_back(p * 1000.0 / pre_ms);
     dec_tps.push_back(static_cast<double>(n) * batch * 1000.0 / dec_ms);
-    log_info("bench: rep ", r + 1, "/", reps, ": prefill ", pre_tps.back(), " tok/s, decode ", dec_tps.back(),
-             " tok/s");
+    // With a bar on screen the numbers go into it; log lines would break its line.
+    if (progress_enabled()) {
+      bar.set_note("prefill " + std::to_string(static_cast<int>(pre_tps.back())) + " tok/s, decode " +
+                   std::to_string(static_cast<int>(dec_tps.back())) + " tok/s");
+    } else {
+      log_info("bench: rep ", r + 1, "/", reps, ": prefill ", pre_tps.back(), " tok/s, decode ", dec_tps.back(),
+               " tok/s");
+    }
+    bar.update(r + 1);
   }
+  bar.finish();
   const Stat pre = stat_of(pre_tps), dec = stat_of(dec_tps);
   const int threads = pool.size();
   if (a.has("json")) {

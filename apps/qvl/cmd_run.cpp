@@ -14,6 +14,7 @@
 
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
+#include "apps/qvl/load_progress.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/thread_pool.h"
@@ -239,7 +240,7 @@ Common load_common(const Args& a) {
   // --vision-compat llama mirrors llama.node's whole build, text decoder included.
   ModelOptions mo;
   mo.numerics = parse_numerics(a.get("numerics", a.get("vision-compat", "hf") == "llama" ? "ggml-scalar" : "default"));
-  c.model = load_model(a.require("model"), mo);
+  c.model = load_model_with_progress(a.require("model"), mo);
   c.base.sampling = sampling_from(a);
   c.base.max_tokens = c.n;
   c.base.stop_strings = a.get_all("stop");

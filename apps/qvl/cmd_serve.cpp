@@ -12,6 +12,7 @@
 
 #include "apps/qvl/args.h"
 #include "apps/qvl/command.h"
+#include "apps/qvl/load_progress.h"
 #include "apps/qvl/hub_models.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -249,7 +250,7 @@ int serve_main(const std::vector<std::string>& argv) {
   const KvBudget kv_budget = kv_budget_for(a, cfg);
   auto loader = [&](const serve::CheckpointSpec& spec) {
     auto l = std::make_shared<Loaded>();
-    l->model = load_model(spec.path);
+    l->model = load_model_with_progress(spec.path);
     EngineOptions o = eopt;
     // Half of an instruct + thinking pair: one mode only, nothing to keep slots free for.
     bool pair_half = false;

@@ -110,6 +110,7 @@ void ProgressBar::draw(bool final) {
   if (total_ > 0) line += "/" + (bytes_ ? size_text(double(total_)) : std::to_string(total_));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (bytes_ && secs > 0.2) line += "  " + size_text(double(done_ - std::max<int64_t>(0, start_done_)) / secs) + "/s";
+  if (!note_.empty()) line += "  " + note_;
   line += "\x1b[K";  // clear what a longer earlier line left
   if (final) line += "\n";
   std::fputs(line.c_str(), stderr);

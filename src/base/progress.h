@@ -31,13 +31,15 @@ class ProgressBar {
   ~ProgressBar();  // finishes the line if it was drawn
   void update(int64_t done);
   void set_total(int64_t total) { total_ = total; }
+  // Text shown after the counts (e.g. the last measurement), until replaced.
+  void set_note(std::string note) { note_ = std::move(note); }
   void finish();
   // A ProgressFn that feeds this bar.
   ProgressFn callback();
 
  private:
   void draw(bool final);
-  std::string label_;
+  std::string label_, note_;
   int64_t total_, done_ = 0, start_done_ = -1;
   bool bytes_, enabled_, drawn_ = false, finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;

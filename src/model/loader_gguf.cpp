@@ -11,7 +11,7 @@
 
 namespace qvl {
 
-std::unique_ptr<Model> load_gguf_model(const std::string& path) {
+std::unique_ptr<Model> load_gguf_model(const std::string& path, const ProgressFn& progress) {
   auto file = std::make_shared<GgufFile>(path);
   const GgufFile& f = *file;
   TextConfig cfg = text_config_from_gguf(f);
@@ -50,7 +50,7 @@ std::unique_ptr<Model> load_gguf_model(const std::string& path) {
     w.layers.push_back(std::move(lw));
   }
   check_text_weights(path, cfg, w);
-  pack_text_weights(w);
+  pack_text_weights(w, progress);
 
   Tokenizer tok(tokenizer_data_from_gguf(f));
   QVL_CHECK(tok.vocab_size() <= cfg.vocab_size, path, ": tokenizer has ", tok.vocab_size(),

@@ -36,7 +36,7 @@ void transpose_experts(const Tensor& src, int64_t c0, int64_t n_cols, size_t es,
 
 }  // namespace
 
-std::unique_ptr<Model> load_hf_model(const std::string& dir_path) {
+std::unique_ptr<Model> load_hf_model(const std::string& dir_path, const ProgressFn& progress) {
   namespace fs = std::filesystem;
   auto ckpt = std::make_shared<HfCheckpoint>(dir_path);
   const HfCheckpoint& ck = *ckpt;
@@ -127,7 +127,7 @@ std::unique_ptr<Model> load_hf_model(const std::string& dir_path) {
     w.layers.push_back(std::move(lw));
   }
   check_text_weights(where, cfg, w);
-  pack_text_weights(w);
+  pack_text_weights(w, progress);
 
   const fs::path dir(dir_path);
   QVL_CHECK(fs::exists(dir / "tokenizer.json"), where, ": missing tokenizer.json");

@@ -62,13 +62,17 @@ void check_text_weights(const std::string& where, const TextConfig& c, const Tex
   }
 }
 
-void pack_text_weights(TextWeights& w) {
+void pack_text_weights(TextWeights& w, const ProgressFn& progress) {
+  const int64_t n = static_cast<int64_t>(w.layers.size()) + 1;
   repack_weight(w.output, w.owned, false);
+  if (progress) progress(1, n);
+  int64_t done = 1;
   for (LayerWeights& lw : w.layers) {
     for (Tensor* t : {&lw.attn_q, &lw.attn_k, &lw.attn_v, &lw.attn_output, &lw.ffn_gate, &lw.ffn_up, &lw.ffn_down,
                       &lw.ffn_gate_inp})
       repack_weight(*t, w.owned, false);
     for (Tensor* t : {&lw.ffn_gate_exps, &lw.ffn_up_exps, &lw.ffn_down_exps}) repack_weight(*t, w.owned, true);
+    if (progress) progress(++done, n);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/progress.h"
 #include "model/config.h"
 #include "model/qwen3vl/text_weights.h"
 #include "runtime/tensor.h"
@@ -19,6 +20,8 @@ std::vector<float> norm_to_f32(const std::string& where, const Tensor& t, int64_
 void check_text_weights(const std::string& where, const TextConfig& cfg, const TextWeights& w);
 // Packed copies (runtime/repack.h) of every eligible matrix the decoder multiplies
 // with, kept in w.owned: llama.cpp's CPU repack buffer does the same at load.
-void pack_text_weights(TextWeights& w);
+// Reports (layers done, layers) to PROGRESS when given: repacking reads every
+// weight page of a memory-mapped file, the slow part of a load from disk.
+void pack_text_weights(TextWeights& w, const ProgressFn& progress = {});
 
 }  // namespace qvl

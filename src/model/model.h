@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/progress.h"
+
 #include "input/chat_template/chat_template.h"
 #include "input/tokenizer/tokenizer.h"
 #include "model/config.h"
@@ -87,6 +89,9 @@ class Model {
 // Per-model choices made at load time (two models in one process may differ).
 struct ModelOptions {
   Numerics numerics = Numerics::kDefault;  // the text decoder's arithmetic profile
+  // Load progress in decoder layers prepared (read and repacked): (done, total).
+  // The app draws it (base/progress.h); the model layer never touches the terminal.
+  ProgressFn progress;
 };
 
 // GGUF file or HF directory (config.json + *.safetensors + tokenizer.json).
