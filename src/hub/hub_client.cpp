@@ -138,6 +138,10 @@ FileMeta head_file(const std::string& repo, const std::string& file, const HubOp
     m.download_url = redirect ? next : url;
     QVL_CHECK(!m.commit.empty(), repo + ":" + file + ": the hub sent no X-Repo-Commit header (is " + opt.endpoint +
                                      " a Hugging Face-style hub?)");
+    // The commit names a cache directory: letters and digits only (a git hash).
+    bool commit_ok = m.commit.size() <= 64;
+    for (char c : m.commit) commit_ok = commit_ok && std::isalnum(static_cast<unsigned char>(c));
+    QVL_CHECK(commit_ok, repo + ":" + file + ": the hub sent an unusable X-Repo-Commit");
     QVL_CHECK(!m.etag.empty() && m.etag.find('/') == std::string::npos && m.etag != "." && m.etag != "..",
               repo + ":" + file + ": the hub sent no usable ETag");
     return m;
@@ -238,6 +242,7 @@ HubOptions hub_options_from_env() {
 std::string hub_download(const std::string& repo, const std::string& file, const HubOptions& in) {
   check_repo_id(repo);
   check_repo_file(file);
+  check_repo_file(in.revision);  // it names refs/<revision>: no "..", not absolute
   HubOptions opt = in;
   while (!opt.endpoint.empty() && opt.endpoint.back() == '/') opt.endpoint.pop_back();
   const HubCache cache(opt.cache_dir, repo);

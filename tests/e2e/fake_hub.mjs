@@ -17,8 +17,8 @@ export async function startFakeHub({ token = null } = {}) {
   const faults = { disconnectOnce: new Set(), corrupt: new Set() };
   let cdnUrl = '';
 
-  function addRepo(name, files, { private: priv = false } = {}) {
-    const commit = crypto.createHash('sha1').update(name + JSON.stringify(Object.keys(files))).digest('hex');
+  function addRepo(name, files, { private: priv = false, commit: forced = null } = {}) {
+    const commit = forced ?? crypto.createHash('sha1').update(name + JSON.stringify(Object.keys(files))).digest('hex');
     const m = new Map();
     for (const [f, { data, lfs }] of Object.entries(files)) {
       const buf = Buffer.from(data);

@@ -44,6 +44,7 @@ before(async () => {
     'corrupt.bin': { data: crypto.randomBytes(100000), lfs: true },
   });
   hub.faults.corrupt.add(hub.sha(GGUF_REPO, 'corrupt.bin'));
+  hub.addRepo('qvl-test/evil', { 'x.gguf': { data: 'x', lfs: false } }, { commit: '../../escape' });
   hub.addRepo('qvl-test/private', { 'x.gguf': { data: 'secret', lfs: true } }, { private: true });
   hub.addRepo('qvl-test/tiny-HF', {
     'config.json': { data: '{"model_type":"qwen3"}', lfs: false },
@@ -143,6 +144,13 @@ test('404 and 401 are one clear line each', async () => {
   assert.match(r.stderr, /401 Unauthorized.*HF_TOKEN/);
   r = await pull(['qvl-test/private:x.gguf']);  // with the token
   assert.equal(r.code, 0, r.stderr);
+  r = await pull(['qvl-test/evil:x.gguf']);  // X-Repo-Commit: ../../escape
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /unusable X-Repo-Commit/);
+  assert.ok(!fs.existsSync(path.join(tmp, 'hf', 'escape')));
+  r = await pull([`${GGUF_REPO}:params.json`, '--revision', '../../x']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /not a file path inside a repository/);
   r = await pull(['../etc:passwd']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /not a repository id/);
@@ -165,6 +173,11 @@ test('--endpoint overrides HF_ENDPOINT; a dead endpoint is a clear error', async
   const dead = await pull(['qvl-test/tiny-HF:config.json'], { HF_ENDPOINT: 'http://127.0.0.1:9' });
   assert.equal(dead.code, 1);
   assert.match(dead.stderr, /cannot reach the hub at http:\/\/127\.0\.0\.1:9/);
+  // Unreachable (not refused): a cached copy still serves, with a warning.
+  const cached = await pull([`${GGUF_REPO}:mmproj.gguf`], { HF_ENDPOINT: 'http://127.0.0.1:9' });
+  assert.equal(cached.code, 0, cached.stderr);
+  assert.equal(cached.stdout.trim(), path.join(repoDir(GGUF_REPO), 'snapshots', commit, 'mmproj.gguf'));
+  assert.match(cached.stderr, /cannot reach the hub.*using the cached/);
 });
 
 test('pull REPO: an HF directory (config, tokenizer, safetensors; not the README)', async () => {
