@@ -202,6 +202,17 @@ test('Dockerfile lint: multi-stage, pinned FROM, non-root USER, HEALTHCHECK, no 
   assert.ok(df.getInstructions().some((i) => i.getKeyword() === 'VOLUME' && i.getArgumentsContent().includes('/models')));
 });
 
+test('the Dockerfile build stage copies every source directory of the repository', () => {
+  // Top-level directories git tracks, less those the build never reads.
+  const dirs = new Set(execFileSync('git', ['ls-files'], { encoding: 'utf8' }).split('\n')
+    .filter((f) => f.includes('/')).map((f) => f.split('/')[0]));
+  for (const skip of ['docs', 'deploy', '.ci']) dirs.delete(skip);
+  const copied = DockerfileParser.parse(fs.readFileSync('deploy/docker/Dockerfile', 'utf8')).getInstructions()
+    .filter((i) => i.getKeyword() === 'COPY' && !i.getArgumentsContent().startsWith('--from'))
+    .map((i) => i.getArguments()[0].getValue().replace(/\/$/, ''));
+  for (const d of dirs) assert.ok(copied.includes(d), `deploy/docker/Dockerfile does not COPY ${d}/`);
+});
+
 test('Dockerfile lint rules fire on a bad Dockerfile (the rules are live)', () => {
   const bad = [
     'FROM debian',
