@@ -169,6 +169,8 @@ int serve_main(const std::vector<std::string>& argv) {
   const std::string log_format = a.get("log-format", "text");
   QVL_CHECK(log_format == "text" || log_format == "json", "--log-format expects text or json, got '", log_format, "'");
   set_log_format(log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+  // A log pipeline reads stderr line by line: no progress bars unless asked for.
+  if (log_format == "json" && progress_mode() == ProgressMode::kAuto) set_progress_mode(ProgressMode::kNever);
   serve::ServeConfig cfg = config_from(a);
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));

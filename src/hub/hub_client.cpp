@@ -219,6 +219,15 @@ bool fetch_into(const std::string& repo, const std::string& file, const FileMeta
       }
       hub_error(r, repo, file, opt.revision, url);
     }
+    if (r.status == 206) {
+      // The bytes must continue where the partial file ends, or the file is spliced.
+      const std::string cr = r.headers.count("content-range") ? r.headers.at("content-range") : "";
+      if (cr.rfind("bytes " + std::to_string(base) + "-", 0) != 0) {
+        fs::remove(part, ec);
+        why = "the server answered the resume with another range (" + cr + "); starting over";
+        return false;
+      }
+    }
     if (r.curl_code != 0) {
       why = r.curl_error + " after " + std::to_string(base + r.sink_bytes) + " bytes";
       return false;
