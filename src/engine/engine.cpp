@@ -10,6 +10,7 @@
 #include "base/compute_scheduler.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "engine/grammar_mask_overlap.h"
 #include "engine/kv_budget.h"
 #include "engine/prefix_keys.h"
 #include "engine/sequence.h"
@@ -51,6 +52,9 @@ Engine::~Engine() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (mask_overlap_)
+    log_info("engine: grammar masks computed during the forward pass: ", mask_overlap_->ahead(),
+             ", after it: ", mask_overlap_->behind());
 }
 
 uint64_t Engine::submit(GenerationRequest req) {

@@ -42,6 +42,7 @@ class Model;
 class KvCache;
 class ComputeScheduler;
 struct Sequence;
+class GrammarMaskOverlap;
 
 struct EngineOptions {
   int max_batch_tokens = 512;  // tokens per forward pass (decode + prefill chunks)
@@ -134,6 +135,9 @@ class Engine : public Generator {
   std::vector<float> logits_;
   std::vector<float> embeds_;
   std::vector<std::vector<float>> deepstack_;
+  std::unique_ptr<GrammarMaskOverlap> mask_overlap_;  // made at the first constrained step
+  void start_grammar_masks(const std::vector<Sequence*>& logit_seqs);
+  void finish_grammar_masks();
 
   std::atomic<int> queued_total_{0}, running_total_{0};
   std::array<std::atomic<int>, kRequestClasses> queued_{}, running_{};

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "engine/engine.h"
+#include "engine/grammar_mask_overlap.h"
 #include "engine/sequence.h"
 #include "model/model.h"
 
@@ -87,14 +88,20 @@ void Engine::step() {
 
   const size_t vocab = static_cast<size_t>(model_.config().vocab_size);
   logits_.resize(static_cast<size_t>(n_wanted) * vocab);
+  std::vector<Sequence*> logit_seqs;
+  for (const Chunk& c : chunks)
+    if (c.logits) logit_seqs.push_back(c.seq);
+  start_grammar_masks(logit_seqs);  // they run next to the forward pass
   try {
     auto lease = compute_->acquire();  // the threads are shared with the other engines
     model_.forward(b, *kv_, logits_.data(), lease.pool());
   } catch (const std::exception& e) {
+    finish_grammar_masks();  // the helper writes into the sequences: done before they end
     log_error("engine: forward pass failed: ", e.what());
     for (const Chunk& c : chunks) finish(*c.seq, FinishReason::kError, e.what());
     return;
   }
+  finish_grammar_masks();
   {
     std::lock_guard<std::mutex> lk(mu_);
     stats_.steps += 1;
@@ -109,6 +116,30 @@ void Engine::step() {
     handle_logits(*c.seq, row);
     row += vocab;
   }
+}
+
+// The sequences whose next token will be sampled under a grammar get their mask
+// computed from the matcher's current state while the forward pass runs
+// (docs/decisions/0017); handle_logits() computes it itself otherwise. The
+// conditions mirror handle_logits(): nothing in between changes them.
+void Engine::start_grammar_masks(const std::vector<Sequence*>& logit_seqs) {
+  if (mask_overlap_) mask_overlap_->clear();
+  for (Sequence* s : logit_seqs) {
+    if (!s->req.grammar || s->done || s->thinking.should_inject() || s->thinking.in_think()) continue;
+    if (!mask_overlap_) mask_overlap_ = std::make_unique<GrammarMaskOverlap>(GrammarMaskOverlap::enabled_by_env());
+    if (!mask_overlap_->enabled()) return;
+    const size_t words = (static_cast<size_t>(model_.config().vocab_size) + 63) / 64;
+    s->grammar_mask.assign(std::max(words, s->req.grammar->trie().mask_words()), 0);
+    s->grammar_mask_ready = true;
+    s->grammar_mask_error.clear();
+    mask_overlap_->add(s->req.grammar.get(), s->grammar_mask.data(), &s->grammar_mask_error);
+  }
+  if (mask_overlap_) mask_overlap_->begin();
+}
+
+void Engine::finish_grammar_masks() {
+  if (!mask_overlap_ || mask_overlap_->jobs() == 0) return;
+  mask_overlap_->finish();
 }
 
 void Engine::handle_logits(Sequence& s, const float* row) {
@@ -129,12 +160,20 @@ void Engine::handle_logits(Sequence& s, const float* row) {
   if (g && !s.thinking.in_think()) {  // the constraint starts after </think>
     // Logits past the tokenizer's vocabulary (padding) stay disallowed.
     const size_t words = (static_cast<size_t>(model_.config().vocab_size) + 63) / 64;
-    s.grammar_mask.assign(std::max(words, g->trie().mask_words()), 0);
-    try {
-      g->fill_next_token_mask(s.grammar_mask.data());
-    } catch (const Error& e) {  // e.g. the grammar's state limit: this request ends, the engine goes on
-      finish(s, FinishReason::kError, std::string("grammar: ") + e.what());
-      return;
+    if (s.grammar_mask_ready) {  // computed during the forward pass
+      s.grammar_mask_ready = false;
+      if (!s.grammar_mask_error.empty()) {
+        finish(s, FinishReason::kError, "grammar: " + s.grammar_mask_error);
+        return;
+      }
+    } else {
+      s.grammar_mask.assign(std::max(words, g->trie().mask_words()), 0);
+      try {
+        g->fill_next_token_mask(s.grammar_mask.data());
+      } catch (const Error& e) {  // e.g. the grammar's state limit: this request ends, the engine goes on
+        finish(s, FinishReason::kError, std::string("grammar: ") + e.what());
+        return;
+      }
     }
     if (std::all_of(s.grammar_mask.begin(), s.grammar_mask.end(), [](uint64_t w) { return w == 0; })) {
       finish(s, FinishReason::kError, "the grammar allows no next token");

@@ -59,6 +59,10 @@ struct Sequence {
   GenerationRequest req;
   Sampler sampler;
   std::vector<uint64_t> grammar_mask;  // the next-token mask of req.grammar
+  // grammar_mask was filled during this step's forward pass (grammar_mask_overlap.h);
+  // grammar_mask_error: what that threw, empty when it worked.
+  bool grammar_mask_ready = false;
+  std::string grammar_mask_error;
   ThinkingTracker thinking;
   StopFilter stops;
   IncrementalDecoder decoder;

@@ -98,9 +98,10 @@ export function pngDataUrl(w, h, blue = 128) {
 }
 
 // Starts `qvl serve ARGS --port 0`; resolves to {url, proc, log(), stop()} once /health is 200.
-export async function startServer(args, { timeoutMs = 60000 } = {}) {
+// env: extra environment variables for the server process.
+export async function startServer(args, { timeoutMs = 60000, env = {} } = {}) {
   const proc = spawn(QVL_BIN, ['serve', '--port', '0', '--threads', '2', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
   });
   let log = '';
   const port = await new Promise((resolve, reject) => {
