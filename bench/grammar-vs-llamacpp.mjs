@@ -6,7 +6,7 @@
 // compiler); the regex has no GBNF counterpart here and is left out.
 // qvl: `qvl grammar --timings` (a full mask over the vocabulary before each token
 // and after the last; its caches start cold for each line). llama.cpp:
-// bench/llamacpp_grammar_bench.cpp (llama_sampler_apply of the grammar sampler
+// bench/llamacpp/grammar_timer.cpp (llama_sampler_apply of the grammar sampler
 // to a candidate array of the whole vocabulary, same points), compiled here
 // against a llama.cpp build (bench/build-llamacpp.sh). Both pinned to one core.
 // usage: node bench/grammar-vs-llamacpp.mjs [QVL_BIN] [REPEATS]
@@ -28,7 +28,7 @@ const build = process.env.LLAMA_CPP_BUILD ?? path.join(root, '.cache/llama.cpp-b
 const exe = path.join(root, '.cache/llamacpp_grammar_bench');
 fs.mkdirSync(path.dirname(exe), { recursive: true });
 const cc = spawnSync('g++', ['-O2', '-std=c++17', `-I${src}/include`, `-I${src}/ggml/include`,
-  path.join(root, 'bench/llamacpp_grammar_bench.cpp'), `-L${build}/bin`, '-lllama', '-lggml', '-lggml-base',
+  path.join(root, 'bench/llamacpp/grammar_timer.cpp'), `-L${build}/bin`, '-lllama', '-lggml', '-lggml-base',
   `-Wl,-rpath,${build}/bin`, '-o', exe], { encoding: 'utf8' });
 if (cc.status !== 0) { console.error(cc.stderr); process.exit(1); }
 

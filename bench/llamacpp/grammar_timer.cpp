@@ -4,7 +4,7 @@
 // candidate array holding the whole vocabulary (what llama.cpp does when it
 // constrains a full logit row); the token is then accepted. Only
 // llama_sampler_apply is inside the timer (filling the candidate array is not).
-// Not part of the build: bench/grammar-vs-llamacpp.mjs compiles it against a
+// Not part of the build (outside the *_bench.cpp glob of bench/CMakeLists.txt): bench/grammar-vs-llamacpp.mjs compiles it against a
 // local llama.cpp build (bench/build-llamacpp.sh) and drives it.
 // usage: llamacpp_grammar_bench VOCAB.gguf CASE_DIR N_CASES REPEATS
 //   CASE_DIR/I.gbnf and CASE_DIR/I.txt for I in [0, N_CASES); prints one line per
