@@ -9,6 +9,10 @@
 #   MODEL.gguf: the text model llama-mtmd-cli needs to start (qvl does not load it)
 #   env: QVL=path/to/qvl (default build/bin/qvl), IMAGE=file (default: a generated
 #        SIZE x SIZE BMP), SIZE=448, REPS=3 (after one warm-up on each side)
+#        ISA=native|avx2 (default native): avx2 runs qvl with QVL_ISA=avx2 and the
+#        haswell-level llama.cpp from `ISA=avx2 bench/build-llamacpp.sh`, i.e. what an
+#        AVX2-only CPU would run, emulated on this one; LLAMA_BIN=dir overrides where
+#        the llama.cpp binaries are.
 # llama.cpp comes from bench/build-llamacpp.sh (built on first use).
 set -euo pipefail
 
@@ -19,11 +23,17 @@ threads="${3:-$(nproc)}"
 reps="${REPS:-3}"
 size="${SIZE:-448}"
 qvl="${QVL:-$root/build/bin/qvl}"
-mtmd_cli="$root/.cache/llama.cpp-build/bin/llama-mtmd-cli"
+isa="${ISA:-native}"
+case "$isa" in
+  native) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build/bin}" ;;
+  avx2) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build-avx2/bin}"; export QVL_ISA=avx2 ;;
+  *) echo "error: ISA must be native or avx2, got '$isa'" >&2; exit 2 ;;
+esac
+mtmd_cli="$llama_bin/llama-mtmd-cli"
 
 for f in "$model" "$mmproj"; do [ -f "$f" ] || { echo "error: $f: no such file" >&2; exit 1; }; done
 [ -x "$qvl" ] || { echo "error: $qvl not built (make build, or set QVL=...)" >&2; exit 1; }
-[ -x "$mtmd_cli" ] || bash "$root/bench/build-llamacpp.sh"
+[ -x "$mtmd_cli" ] || ISA="$isa" bash "$root/bench/build-llamacpp.sh"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -48,7 +58,7 @@ require("fs").writeFileSync(file, buf);
 JS
 fi
 
-echo "model $model, mmproj $mmproj, image $image, threads $threads, reps $reps" >&2
+echo "isa $isa, model $model, mmproj $mmproj, image $image, threads $threads, reps $reps" >&2
 "$qvl" bench --mmproj "$mmproj" --image "$image" --threads "$threads" --reps "$reps" --json \
   >"$tmp/qvl.json" 2>"$tmp/qvl.err" || { cat "$tmp/qvl.err" >&2; echo "error: qvl bench failed" >&2; exit 1; }
 

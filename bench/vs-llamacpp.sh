@@ -7,6 +7,10 @@
 #        DEPTH=0 (context depth the decode test starts at, llama-bench -d; both
 #        tools get it, the prefill test always starts from an empty context),
 #        QVL_BENCH_ARGS="extra args for qvl bench" (e.g. --batch 4)
+#        ISA=native|avx2 (default native): avx2 runs qvl with QVL_ISA=avx2 and the
+#        haswell-level llama.cpp from `ISA=avx2 bench/build-llamacpp.sh`, i.e. what an
+#        AVX2-only CPU would run, emulated on this one; LLAMA_BIN=dir overrides where
+#        the llama.cpp binaries are.
 # llama.cpp comes from bench/build-llamacpp.sh (built on first use).
 set -euo pipefail
 
@@ -18,16 +22,22 @@ gen="${GEN:-128}"
 reps="${REPS:-3}"
 depth="${DEPTH:-0}"
 qvl="${QVL:-$root/build/bin/qvl}"
-llama_bench="$root/.cache/llama.cpp-build/bin/llama-bench"
+isa="${ISA:-native}"
+case "$isa" in
+  native) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build/bin}" ;;
+  avx2) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build-avx2/bin}"; export QVL_ISA=avx2 ;;
+  *) echo "error: ISA must be native or avx2, got '$isa'" >&2; exit 2 ;;
+esac
+llama_bench="$llama_bin/llama-bench"
 
 [ -f "$model" ] || { echo "error: $model: no such file" >&2; exit 1; }
 [ -x "$qvl" ] || { echo "error: $qvl not built (make build, or set QVL=...)" >&2; exit 1; }
-[ -x "$llama_bench" ] || bash "$root/bench/build-llamacpp.sh"
+[ -x "$llama_bench" ] || ISA="$isa" bash "$root/bench/build-llamacpp.sh"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "model $model, threads $threads, prompt $prompt, gen $gen, depth $depth, reps $reps" >&2
+echo "isa $isa, model $model, threads $threads, prompt $prompt, gen $gen, depth $depth, reps $reps" >&2
 llama() {  # OUT_JSON llama-bench-args...
   local out="$1"
   shift
