@@ -23,8 +23,9 @@ namespace fs = std::filesystem;
 
 const char* kUsage =
     "usage: qvl make-test-model --arch qwen3|qwen3moe|qwen3vl|qwen3vlmoe --shape tiny|2b|4b|8b|30b-a3b\n"
-    "         --format gguf|hf [--quant f32|f16|bf16|q8_0|q4_0|q4_k] [--template hybrid|instruct|thinking]\n"
-    "         --seed S --out PATH [--mmproj-out PATH] [--tokenizer tokenizer.json]\n";
+    "         --format gguf|hf [--quant f32|f16|bf16|q8_0|q4_0|q4_k|q6_k] [--template hybrid|instruct|thinking]\n"
+    "         --seed S --out PATH [--mmproj-out PATH [--mmproj-type f16|f32]]\n"
+    "         [--tokenizer tokenizer.json]\n";
 
 std::string find_template(const std::string& kind) {
   const std::string file = kind == "hybrid"     ? "qwen3-hybrid.jinja"
@@ -51,7 +52,7 @@ int make_test_model(const std::vector<std::string>& argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-  Args args(argv, {"arch", "shape", "format", "quant", "template", "seed", "out", "mmproj-out", "tokenizer"}, {});
+  Args args(argv, {"arch", "shape", "format", "quant", "template", "seed", "out", "mmproj-out", "mmproj-type", "tokenizer"}, {});
   TestModelSpec s;
   s.arch = args.require("arch");
   s.shape = args.get("shape", "tiny");
@@ -74,7 +75,9 @@ int make_test_model(const std::vector<std::string>& argv) {
     QVL_CHECK(vl, "--mmproj-out needs a vision architecture (qwen3vl or qwen3vlmoe)");
     const TextConfig c = test_model_config(s.arch, s.shape);
     const std::string vshape = s.shape == "30b-a3b" ? "8b" : s.shape;  // same ViT as 8B (spec §1)
-    write_test_mmproj(vshape, c.hidden_size, s.seed, args.get("mmproj-out"), s.format);
+    const std::string mtype = args.get("mmproj-type", "f16");
+    QVL_CHECK(mtype == "f16" || mtype == "f32", "--mmproj-type expects f16 or f32, got '", mtype, "'");
+    write_test_mmproj(vshape, c.hidden_size, s.seed, args.get("mmproj-out"), s.format, mtype == "f32");
     std::fprintf(stderr, "wrote %s (vision %s)\n", args.get("mmproj-out").c_str(), vshape.c_str());
   }
   return 0;

@@ -99,8 +99,8 @@ TokenizerData padded_tokenizer(const std::string& path, int64_t vocab) {
 void write_gguf(const TestModelSpec& s, const TextConfig& c) {
   const DType base = dtype_from_name(s.quant.empty() ? "f16" : s.quant.c_str());
   QVL_CHECK(base == DType::kF32 || base == DType::kF16 || base == DType::kBF16 || base == DType::kQ8_0 ||
-                base == DType::kQ4_0 || base == DType::kQ4_K,
-            "--quant ", s.quant, " is not one of f32, f16, bf16, q8_0, q4_0, q4_k");
+                base == DType::kQ4_0 || base == DType::kQ4_K || base == DType::kQ6_K,
+            "--quant ", s.quant, " is not one of f32, f16, bf16, q8_0, q4_0, q4_k, q6_k");
   GgufWriter w;
   const std::string a = c.architecture + ".";
   w.set_string("general.architecture", c.architecture);

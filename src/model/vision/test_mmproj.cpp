@@ -113,7 +113,7 @@ std::vector<Draft> make_weights(const VisionConfig& c, uint64_t seed) {
   return std::move(b.drafts);
 }
 
-void write_gguf(const VisionConfig& c, const std::vector<Draft>& ws, const std::string& path) {
+void write_gguf(const VisionConfig& c, const std::vector<Draft>& ws, const std::string& path, bool f32_matrices) {
   GgufWriter w;
   w.set_string("general.architecture", "clip");
   w.set_string("general.name", "qvl test mmproj");
@@ -150,7 +150,8 @@ void write_gguf(const VisionConfig& c, const std::vector<Draft>& ws, const std::
   w.set("clip.vision.is_deepstack_layers", flags);
   for (const Draft& d : ws) {
     std::vector<uint8_t> bytes;
-    if (d.matrix) {
+    const bool f16 = d.matrix && !f32_matrices;
+    if (f16) {
       bytes.resize(d.values.size() * 2);
       for (size_t i = 0; i < d.values.size(); ++i) {
         const uint16_t h = f32_to_fp16(d.values[i]);
@@ -160,7 +161,7 @@ void write_gguf(const VisionConfig& c, const std::vector<Draft>& ws, const std::
       bytes.resize(d.values.size() * 4);
       std::memcpy(bytes.data(), d.values.data(), bytes.size());
     }
-    w.add_tensor(d.name, d.matrix ? DType::kF16 : DType::kF32, d.shape, std::move(bytes));
+    w.add_tensor(d.name, f16 ? DType::kF16 : DType::kF32, d.shape, std::move(bytes));
   }
   w.write(path);
 }
@@ -261,11 +262,11 @@ void write_hf(const VisionConfig& c, const std::vector<Draft>& ws, const std::st
 }  // namespace
 
 void write_test_mmproj(const std::string& shape, int64_t text_hidden, uint64_t seed, const std::string& path,
-                       const std::string& format) {
+                       const std::string& format, bool f32_matrices) {
   const VisionConfig cfg = shape_config(shape, text_hidden);
   cfg.validate();
   const std::vector<Draft> ws = make_weights(cfg, seed);
-  if (format == "gguf") write_gguf(cfg, ws, path);
+  if (format == "gguf") write_gguf(cfg, ws, path, f32_matrices);
   else if (format == "hf") write_hf(cfg, ws, path);
   else QVL_FAIL("unknown mmproj format '", format, "' (expected gguf or hf)");
 }

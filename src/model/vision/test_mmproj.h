@@ -12,7 +12,9 @@ namespace qvl {
 // text model's hidden_size). format: "gguf" (one mmproj file at `path`) or "hf"
 // (`path` is a directory; writes model-visual.safetensors and adds a
 // "vision_config" to config.json if that file exists, else creates it).
+// f32_matrices: GGUF weight matrices in F32 instead of F16 (as a convert with
+// --outtype f32 writes them); for benchmarks of the F32 path.
 void write_test_mmproj(const std::string& shape, int64_t text_hidden, uint64_t seed, const std::string& path,
-                       const std::string& format);
+                       const std::string& format, bool f32_matrices = false);
 
 }  // namespace qvl
