@@ -1,5 +1,5 @@
 // Register-blocked float GEMM tile (kernels layer): up to kGemmRows weight rows of
-// f32/f16/bf16 times up to kMaxDotCols f32 activation rows, for matmul on float
+// f32/f16/bf16 times up to kGemmMaxCols f32 activation rows, for matmul on float
 // weights. Each loaded weight vector meets several tokens and each activation vector
 // several rows, which the 1-row vec_dot cannot do (float prefill is load-bound).
 #pragma once
@@ -12,9 +12,12 @@
 namespace qvl {
 
 constexpr int kGemmRows = 4;
+// Activation rows per call. A multiple of both register tiles (AVX2 4 x 3, AVX-512
+// 4 x 4), so runs of prefill tokens rarely end in a narrow remainder tile.
+constexpr int kGemmMaxCols = 12;
 
 // out[t * out_stride + r] = sum_i w_r[i] * x_t[i] for r < n_w (1..kGemmRows, rows
-// w_stride bytes apart) and t < n_x (1..kMaxDotCols, f32 rows x_stride bytes apart).
+// w_stride bytes apart) and t < n_x (1..kGemmMaxCols, f32 rows x_stride bytes apart).
 // f32 accumulation; products of f16/bf16 weights with f16/bf16-rounded activations
 // are exact in f32. Tolerance against the reference: gamma(k) * sum |w_i x_i|.
 using GemmFn = void (*)(int64_t k, const void* w, size_t w_stride, int n_w, const float* x, size_t x_stride,

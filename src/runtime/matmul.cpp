@@ -1,5 +1,6 @@
 // matmul / matmul_ref / get_rows (runtime layer): activation conversion into a
-// scratch buffer, row-chunk scheduling over the pool, token tiling of kMaxDotCols.
+// scratch buffer, row-chunk scheduling over the pool, token tiling of kMaxDotCols
+// (kGemmMaxCols for float weights).
 #include "runtime/matmul.h"
 
 #include <algorithm>
@@ -146,10 +147,12 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
       for (int64_t t0 = 0; t0 < n_tok;) {
-        // A run of up to kMaxDotCols tokens that all take the same order.
+        // A run of tokens that all take the same order: up to kGemmMaxCols for the
+        // float gemm tiles, kMaxDotCols for vec_dot.
         const bool a0 = alone(t0);
+        const int max_nx = gemm && !a0 ? kGemmMaxCols : kMaxDotCols;
         int nx = 1;
-        while (nx < kMaxDotCols && t0 + nx < n_tok && alone(t0 + nx) == a0) ++nx;
+        while (nx < max_nx && t0 + nx < n_tok && alone(t0 + nx) == a0) ++nx;
         float* yt = y + t0 * n_out;
         const uint8_t* xt = xbytes + t0 * xs;
         if (gemm && !a0) {

@@ -1,5 +1,5 @@
 // Float GEMM tiles (kernels/gemm.h) on every ISA present against the scalar
-// reference, for every tile shape up to kGemmRows x kMaxDotCols and odd k.
+// reference, for every tile shape up to kGemmRows x kGemmMaxCols and odd k.
 #include "kernels/gemm.h"
 
 #include <gtest/gtest.h>
@@ -49,22 +49,22 @@ TEST(Gemm, EveryIsaMatchesReference) {
         if (fmt == 0) wf[r] = src;
       }
       const size_t xs = (k + 3) * 4;
-      std::vector<float> x(kMaxDotCols * (k + 3));
-      for (int t = 0; t < kMaxDotCols; ++t) {
+      std::vector<float> x(kGemmMaxCols * (k + 3));
+      for (int t = 0; t < kGemmMaxCols; ++t) {
         const std::vector<float> src = gaussian(k, 100 + t);
         std::copy(src.begin(), src.end(), x.begin() + t * (k + 3));
       }
       const GemmFn ref = fmt == 0 ? kGemmRef.f32 : fmt == 1 ? kGemmRef.f16 : kGemmRef.bf16;
-      float want[kMaxDotCols * kGemmRows];
-      ref(k, w.data(), ws, kGemmRows, x.data(), xs, kMaxDotCols, want, kGemmRows);
+      float want[kGemmMaxCols * kGemmRows];
+      ref(k, w.data(), ws, kGemmRows, x.data(), xs, kGemmMaxCols, want, kGemmRows);
       for (Isa isa : isas) {
         const GemmKernels& g = gemm_kernels(isa);
         const GemmFn fn = fmt == 0 ? g.f32 : fmt == 1 ? g.f16 : g.bf16;
         for (int n_w = 1; n_w <= kGemmRows; ++n_w) {
-          for (int n_x = 1; n_x <= kMaxDotCols; ++n_x) {
-            std::vector<float> got(kMaxDotCols * (kGemmRows + 1), NAN);
+          for (int n_x = 1; n_x <= kGemmMaxCols; ++n_x) {
+            std::vector<float> got(kGemmMaxCols * (kGemmRows + 1), NAN);
             fn(k, w.data(), ws, n_w, x.data(), xs, n_x, got.data(), kGemmRows + 1);
-            for (int t = 0; t < kMaxDotCols; ++t) {
+            for (int t = 0; t < kGemmMaxCols; ++t) {
               for (int r = 0; r <= kGemmRows; ++r) {
                 const float v = got[t * (kGemmRows + 1) + r];
                 if (t >= n_x || r >= n_w) {
@@ -75,6 +75,18 @@ TEST(Gemm, EveryIsaMatchesReference) {
                     << "fmt=" << fmt << " k=" << k << " n_w=" << n_w << " n_x=" << n_x << " isa=" << isa_name(isa);
               }
             }
+          }
+        }
+        // The tile shape never changes a value (llama.cpp parity relies on it): each
+        // token alone, in one row, gives the bits of the widest call.
+        std::vector<float> wide(kGemmMaxCols * kGemmRows);
+        fn(k, w.data(), ws, kGemmRows, x.data(), xs, kGemmMaxCols, wide.data(), kGemmRows);
+        for (int t = 0; t < kGemmMaxCols; ++t) {
+          for (int r = 0; r < kGemmRows; ++r) {
+            float one = NAN;
+            fn(k, w.data() + r * ws, ws, 1, x.data() + t * (k + 3), xs, 1, &one, 1);
+            EXPECT_EQ(std::memcmp(&one, &wide[t * kGemmRows + r], 4), 0)
+                << "fmt=" << fmt << " k=" << k << " t=" << t << " r=" << r << " isa=" << isa_name(isa);
           }
         }
       }
