@@ -12,8 +12,7 @@
 namespace qvl {
 
 constexpr int kGemmRows = 4;
-// Activation rows per call. A multiple of both register tiles (AVX2 4 x 3, AVX-512
-// 4 x 4), so runs of prefill tokens rarely end in a narrow remainder tile.
+// Most activation rows per call; GemmKernels::cols says how many a table prefers.
 constexpr int kGemmMaxCols = 12;
 
 // out[t * out_stride + r] = sum_i w_r[i] * x_t[i] for r < n_w (1..kGemmRows, rows
@@ -25,6 +24,9 @@ using GemmFn = void (*)(int64_t k, const void* w, size_t w_stride, int n_w, cons
 
 struct GemmKernels {
   GemmFn f32, f16, bf16;  // weight format; activations always f32
+  // Tokens per call matmul hands these tiles (<= kGemmMaxCols): AVX2 takes 12 (four
+  // 4 x 3 tiles per 4 rows); AVX-512 4, measured a little faster there than 12.
+  int cols;
 };
 
 const GemmKernels& gemm_kernels(Isa isa);

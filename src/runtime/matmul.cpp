@@ -1,6 +1,6 @@
 // matmul / matmul_ref / get_rows (runtime layer): activation conversion into a
 // scratch buffer, row-chunk scheduling over the pool, token tiling of kMaxDotCols
-// (kGemmMaxCols for float weights).
+// (GemmKernels::cols for float weights).
 #include "runtime/matmul.h"
 
 #include <algorithm>
@@ -104,6 +104,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const DType act = matmul_activation_type(w.dtype);
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
   const GemmFn gemm = float_gemm_for(w.dtype);
+  const int gemm_cols = gemm_kernels().cols;
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
   // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
   // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
@@ -147,10 +148,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
       for (int64_t t0 = 0; t0 < n_tok;) {
-        // A run of tokens that all take the same order: up to kGemmMaxCols for the
-        // float gemm tiles, kMaxDotCols for vec_dot.
+        // A run of tokens that all take the same order: as many as the float gemm
+        // table prefers (GemmKernels::cols), kMaxDotCols for vec_dot.
         const bool a0 = alone(t0);
-        const int max_nx = gemm && !a0 ? kGemmMaxCols : kMaxDotCols;
+        const int max_nx = gemm && !a0 ? gemm_cols : kMaxDotCols;
         int nx = 1;
         while (nx < max_nx && t0 + nx < n_tok && alone(t0 + nx) == a0) ++nx;
         float* yt = y + t0 * n_out;

@@ -59,6 +59,8 @@ TEST(Gemm, EveryIsaMatchesReference) {
       ref(k, w.data(), ws, kGemmRows, x.data(), xs, kGemmMaxCols, want, kGemmRows);
       for (Isa isa : isas) {
         const GemmKernels& g = gemm_kernels(isa);
+        EXPECT_GE(g.cols, 1);
+        EXPECT_LE(g.cols, kGemmMaxCols);
         const GemmFn fn = fmt == 0 ? g.f32 : fmt == 1 ? g.f16 : g.bf16;
         for (int n_w = 1; n_w <= kGemmRows; ++n_w) {
           for (int n_x = 1; n_x <= kGemmMaxCols; ++n_x) {

@@ -106,7 +106,9 @@ void gemm(int64_t k, const void* vw, size_t ws, int n_w, const float* x, size_t 
   }
 }
 
-constexpr GemmKernels make_gemm_table() { return {gemm<0>, gemm<1>, gemm<2>}; }
+// AVX2: 12 tokens per call, a multiple of its 3-wide tile, so runs of prefill tokens
+// rarely end in a narrow remainder tile; AVX-512: 4, its tile width.
+constexpr GemmKernels make_gemm_table() { return {gemm<0>, gemm<1>, gemm<2>, kGemmTileX == 3 ? 12 : 4}; }
 
 }  // namespace qvl::QVL_SIMD_NS
 

@@ -32,6 +32,6 @@ void gemm(int64_t k, const void* w, size_t ws, int n_w, const float* x, size_t x
 
 }  // namespace
 
-const GemmKernels kGemmRef = {gemm<0>, gemm<1>, gemm<2>};
+const GemmKernels kGemmRef = {gemm<0>, gemm<1>, gemm<2>, kMaxDotCols};
 
 }  // namespace qvl
