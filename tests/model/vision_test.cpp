@@ -325,6 +325,31 @@ TEST_F(VisionTiny, HfDirectoryGivesTheSameTower) {
   EXPECT_LT(rel_err(a.deepstack[2], bd), 2e-2);
 }
 
+// write_test_mmproj(..., f32_matrices = true) (make-test-model --mmproj-type f32): the
+// same tower with F32 matrices, which the F32 GEMM path then runs.
+TEST_F(VisionTiny, F32MatricesGiveTheSameTower) {
+  const std::string path = (dir_ / "mmproj-f32.gguf").string();
+  write_test_mmproj("tiny", 64, 11, path, "gguf", true);
+  GgufFile f32(path), f16((dir_ / "mmproj.gguf").string());
+  ASSERT_EQ(f32.tensors().size(), f16.tensors().size());
+  int matrices = 0;
+  for (const Tensor& t : f16.tensors()) {
+    const Tensor* u = f32.find_tensor(t.name);
+    ASSERT_NE(u, nullptr) << t.name;
+    EXPECT_EQ(u->shape, t.shape) << t.name;
+    EXPECT_EQ(u->dtype, DType::kF32) << t.name;
+    matrices += t.dtype == DType::kF16;
+  }
+  EXPECT_GT(matrices, 0);
+  auto a = load_vision_model((dir_ / "mmproj.gguf").string());
+  auto b = load_vision_model(path);
+  ThreadPool pool(2);
+  const PixelValues pv = preprocess_image(gradient(64, 64, 5), a->preprocess_options({1024, 1 << 20}));
+  const VisionOutput oa = a->encode(pv, pool), ob = b->encode(pv, pool);
+  Vec bm(ob.main.begin(), ob.main.end());
+  EXPECT_LT(rel_err(oa.main, bm), 2e-2);  // the F16 file's weights are these rounded
+}
+
 TEST_F(VisionTiny, BadFilesAreErrors) {
   EXPECT_THROW(load_vision_model((dir_ / "missing.gguf").string()), Error);
   const fs::path junk = dir_ / "junk.gguf";
