@@ -181,11 +181,26 @@ void Engine::handle_logits(Sequence& s, const float* row) {
     }
     allowed = s.grammar_mask.data();
   }
-  const int32_t t = s.sampler.sample(row, &ev, allowed);
+  // Tokens left for this output, this one included: the grammar must be complete within them.
+  const int64_t budget = std::min<int64_t>(s.req.max_tokens - s.completion, ctx_ - static_cast<int64_t>(s.tokens.size()));
+  bool narrowed = false;
+  if (allowed) narrowed = s.steering.narrow(*g, budget, s.grammar_mask.data(), false);
+  int32_t t = s.sampler.sample(row, &ev, allowed);
   bool advanced = true;
   if (allowed) {
     try {
       advanced = g->accept_token(t);
+      if (advanced && !s.steering.still_fits(*g, t, narrowed, budget - 1)) {
+        // The free choice left too few tokens to finish: take it back and choose on a completing path.
+        g->rollback(1);
+        if (s.steering.narrow(*g, budget, s.grammar_mask.data(), true)) {
+          ev = TokenEvent{};
+          t = s.sampler.sample(row, &ev, allowed);
+          advanced = g->accept_token(t) && s.steering.still_fits(*g, t, true, budget - 1);
+        } else {
+          advanced = g->accept_token(t);  // no completion exists at all: keep the grammar's own choice
+        }
+      }
     } catch (const Error&) {
       advanced = false;
     }

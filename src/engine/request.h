@@ -38,6 +38,9 @@ struct ThinkingControl {
   int budget = -1;           // < 0: no budget
   int sentence_grace = 32;
   int answer_floor = 64;
+  // Tokens always kept for the answer, not halved on small max_tokens: the
+  // fewest tokens that complete a structured-output grammar (set by the server).
+  int answer_reserve = 0;
   int32_t think_start_id = -1, think_end_id = -1;
   std::vector<int32_t> wrapup_tokens;  // e.g. "\n\nConsidering the limited time, I'll answer now.\n</think>\n\n"
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/timer.h"
+#include "engine/grammar_steering.h"
 #include "engine/request.h"
 #include "engine/sampler.h"
 #include "engine/stop_filter.h"
@@ -63,6 +64,7 @@ struct Sequence {
   // grammar_mask_error: what that threw, empty when it worked.
   bool grammar_mask_ready = false;
   std::string grammar_mask_error;
+  CompletionSteering steering;         // keeps req.grammar completable within max_tokens
   ThinkingTracker thinking;
   StopFilter stops;
   IncrementalDecoder decoder;

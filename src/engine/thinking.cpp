@@ -20,6 +20,7 @@ bool ends_sentence(std::string_view t) {
 ThinkingTracker::ThinkingTracker(const ThinkingControl& ctl, int max_tokens)
     : ctl_(ctl), cap_(INT_MAX), in_think_(ctl.starts_open) {
   if (ctl.answer_floor > 0) cap_ = max_tokens - std::min(ctl.answer_floor, max_tokens / 2);
+  if (ctl.answer_reserve > 0) cap_ = std::min(cap_, max_tokens - ctl.answer_reserve);
 }
 
 bool ThinkingTracker::should_inject() const {
