@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/timer.h"
 #include "serve/http/api_error.h"
+#include "serve/guide/guide_endpoints.h"
 #include "serve/openai/completion_runner.h"
 #include "serve/http/connection_lanes.h"
 #include "serve/http/guarded_server.h"
@@ -173,6 +174,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
   s.Post("/v1/chat/completions", post(handle_chat_completions));
   s.Post("/chat/completions", post(handle_chat_completions));
   s.Post("/v1/completions", post(handle_completions));
+  s.Post("/v1/generate/html", post(handle_generate_html));
   s.Post("/completions", post(handle_completions));
   s.Get("/v1/models", route(handle_models));
   s.Get("/models", route(handle_models));

@@ -8,6 +8,7 @@
 #include "serve/http/api_error.h"
 #include "serve/openai/chat_messages.h"
 #include "serve/openai/completion_runner.h"
+#include "serve/openai/grammar_budget.h"
 #include "serve/modes/mode_resolver.h"
 #include "serve/media/serve_vision.h"
 #include "serve/openai/structured_output.h"
@@ -107,7 +108,10 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
   GenerationRequest gen = make_generation(p, dep.spec.profiles.get(decision.mode), cp, decision.mode,
                                           std::move(input), cp.generator->context_length(), ctx.opt.limits,
                                           r.opens_think, &r.budget);
-  if (grammar) gen.grammar = make_matcher(cp, std::move(grammar));
+  if (grammar) {
+    gen.grammar = make_matcher(cp, std::move(grammar));
+    reserve_grammar_budget(gen);  // 400 when max_tokens cannot hold a complete output
+  }
   r.decision = decision;
   r.params = std::move(p);
   r.deployment = found.deployment;

@@ -1,0 +1,13 @@
+// The deployment guide's structured jobs (serve layer): screenshot -> HTML.
+// Each runs as a grammar-constrained chat completion (guide_request.h).
+#pragma once
+#include <httplib.h>
+
+#include "serve/deploy/server_context.h"
+
+namespace qvl::serve {
+
+// POST /v1/generate/html -> {html_code, model, mode, usage, finish_reason, reasoning_content?}
+void handle_generate_html(ServerContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+}  // namespace qvl::serve
