@@ -20,20 +20,26 @@ import { askWithMode } from '../../examples/node/mode_header.mjs';
 const VOID = new Set(['br', 'img', 'input', 'hr', 'meta']);
 let srv;
 
-// A hybrid Qwen3-VL test model with vision, so one deployment serves both modes.
-function hybridVisionModel() {
+// A Qwen3-VL instruct + thinking pair, each with its vision mmproj, so one
+// deployment serves images in both modes (the test models' hybrid template takes text only).
+function visionPair() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-guide-'));
-  const model = path.join(dir, 'vl-hybrid.gguf');
-  const mmproj = path.join(dir, 'vl-mmproj.gguf');
-  execFileSync(QVL_BIN, ['make-test-model', '--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf',
-    '--template', 'hybrid', '--seed', '7', '--mmproj-out', mmproj, '--out', model], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return { dir, model, mmproj };
+  const make = (template, seed) => {
+    const model = path.join(dir, `vl-${template}.gguf`);
+    const mmproj = path.join(dir, `vl-${template}-mmproj.gguf`);
+    execFileSync(QVL_BIN, ['make-test-model', '--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf',
+      '--template', template, '--seed', String(seed), '--mmproj-out', mmproj, '--out', model],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+    return { model, mmproj };
+  };
+  return { dir, instruct: make('instruct', 7), thinking: make('thinking', 8) };
 }
 let models;
 
 before(async () => {
-  models = hybridVisionModel();
-  srv = await startServer(['--model', models.model, '--mmproj', models.mmproj]);
+  models = visionPair();
+  srv = await startServer(['--model', models.instruct.model, '--mmproj', models.instruct.mmproj,
+    '--thinking-model', models.thinking.model, '--thinking-mmproj', models.thinking.mmproj]);
 });
 after(async () => {
   await srv?.stop();

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "serve/guide/multipart_form.h"
 #include "serve/http/api_error.h"
 
 namespace qvl::serve {
@@ -60,16 +59,15 @@ json form_value(const std::string& name, const std::string& text) {
 
 GuideRequest parse_guide_request(const httplib::Request& req, const std::vector<std::string>& extra_fields) {
   json body = json::object();
-  const std::string ctype = req.get_header_value("Content-Type");
-  if (is_multipart_form(ctype)) {
-    for (FormPart& p : parse_multipart_form(ctype, req.body)) {
-      if (!known(p.name, extra_fields)) throw bad_param(p.name, "unknown field '" + p.name + "'");
-      if (body.contains(p.name)) throw bad_param(p.name, "field '" + p.name + "' given twice");
-      if (p.name == "image" && (!p.filename.empty() || !p.content_type.empty())) {
+  if (req.is_multipart_form_data()) {
+    for (const auto& [name, p] : req.files) {
+      if (!known(name, extra_fields)) throw bad_param(name, "unknown field '" + name + "'");
+      if (body.contains(name)) throw bad_param(name, "field '" + name + "' given twice");
+      if (name == "image" && (!p.filename.empty() || !p.content_type.empty())) {
         const std::string type = p.content_type.empty() ? "application/octet-stream" : p.content_type;
-        body["image"] = "data:" + type + ";base64," + base64(p.data);
+        body["image"] = "data:" + type + ";base64," + base64(p.content);
       } else {
-        body[p.name] = form_value(p.name, p.data);
+        body[name] = form_value(name, p.content);
       }
     }
   } else {

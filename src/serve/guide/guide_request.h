@@ -23,8 +23,8 @@ struct GuideRequest {
   nlohmann::json extra;  // endpoint-specific fields (e.g. allow_script), validated by the endpoint
 };
 
-// Parses the body: multipart form data (an `image` file part and text fields)
-// or a JSON object (`image` as a data: or http(s) URL). Unknown fields other
+// Parses the body: multipart form data (an `image` file part and text fields,
+// split by cpp-httplib while the body is read, see http_server.cpp) or a JSON object (`image` as a data: or http(s) URL). Unknown fields other
 // than `extra_fields` are a 400 naming them.
 GuideRequest parse_guide_request(const httplib::Request& req, const std::vector<std::string>& extra_fields);
 

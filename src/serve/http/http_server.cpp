@@ -74,8 +74,12 @@ void internal_error(httplib::Response& res, const httplib::Request& req, const c
 // Reads a POST body through cpp-httplib's content reader, so the size cap applies
 // as bytes arrive and the whole upload has a deadline (a client dripping a byte
 // every few seconds never trips a per-read time-out). Throws ApiError 408 / 413.
+// multipart/form-data bodies (the guide endpoints' uploads) are split into
+// `files` by cpp-httplib's parser under the same cap and deadline.
+constexpr size_t kMaxFormParts = 32;
+
 void read_body(const ServerOptions& o, const httplib::Request& req, const httplib::ContentReader& reader,
-               std::string& body) {
+               std::string& body, httplib::MultipartFormDataMap& files) {
   if (req.has_header("Content-Length")) {
     const std::string cl = req.get_header_value("Content-Length");
     char* end = nullptr;
@@ -88,15 +92,34 @@ void read_body(const ServerOptions& o, const httplib::Request& req, const httpli
     body.reserve(static_cast<size_t>(n));
   }
   Timer t;
-  bool too_big = false, too_slow = false;
+  bool too_big = false, too_slow = false, too_many = false;
   bool ok = false;
+  const bool multipart = req.is_multipart_form_data();
   try {
-    ok = reader([&](const char* data, size_t n) {
-      if (body.size() + n > o.max_body_bytes) return !(too_big = true);
-      if (t.ms() > o.upload_deadline_s * 1000) return !(too_slow = true);
-      body.append(data, n);
-      return true;
-    });
+    if (multipart) {
+      std::vector<httplib::MultipartFormData> parts;
+      size_t total = 0;
+      ok = reader(
+          [&](const httplib::MultipartFormData& head) {
+            if (parts.size() >= kMaxFormParts) return !(too_many = true);
+            parts.push_back(head);
+            return true;
+          },
+          [&](const char* data, size_t n) {
+            if ((total += n) > o.max_body_bytes) return !(too_big = true);
+            if (t.ms() > o.upload_deadline_s * 1000) return !(too_slow = true);
+            parts.back().content.append(data, n);
+            return true;
+          });
+      for (auto& p : parts) files.emplace(p.name, std::move(p));
+    } else {
+      ok = reader([&](const char* data, size_t n) {
+        if (body.size() + n > o.max_body_bytes) return !(too_big = true);
+        if (t.ms() > o.upload_deadline_s * 1000) return !(too_slow = true);
+        body.append(data, n);
+        return true;
+      });
+    }
   } catch (const std::exception&) {  // cpp-httplib parses chunk sizes with std::stoul, which throws
     throw ApiError(400, "malformed request body (chunked framing)", "", "invalid_request");
   }
@@ -106,6 +129,9 @@ void read_body(const ServerOptions& o, const httplib::Request& req, const httpli
                                "request_timeout");
   // The reader fails at once on broken framing (a bad chunk size, a short body
   // before EOF) and only after --read-timeout-s when the client went quiet.
+  if (too_many) throw ApiError(400, str("more than ", kMaxFormParts, " multipart/form-data parts"), "", "invalid_request");
+  if (!ok && multipart && t.ms() < o.read_timeout_s * 1000 * 0.9)
+    throw ApiError(400, "malformed or truncated multipart/form-data body", "", "invalid_request");
   if (!ok && t.ms() < o.read_timeout_s * 1000 * 0.9)
     throw ApiError(400, "malformed or truncated request body", "", "invalid_request");
   if (!ok)
@@ -157,7 +183,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
       guarded(req, res, [&] {
         httplib::Request full = req;
         try {
-          read_body(c->opt, req, reader, full.body);
+          read_body(c->opt, req, reader, full.body, full.files);
         } catch (const ApiError&) {
           // The rest of the body is still in the socket: the connection cannot
           // carry another request, so the client must not reuse it.
