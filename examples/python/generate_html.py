@@ -1,6 +1,6 @@
 """The deployment guide's screenshot -> HTML client (Python requests).
 
-python3 examples/python/generate_html.py http://localhost:8080 screenshot.png
+python3 examples/python/generate_html.py http://localhost:8080 screenshot.png [max_tokens]
 """
 import sys
 
@@ -8,11 +8,12 @@ import requests
 
 url = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8080"
 shot = sys.argv[2] if len(sys.argv) > 2 else "screenshot.png"
+max_tokens = sys.argv[3] if len(sys.argv) > 3 else "1024"
 with open(shot, "rb") as f:
     response = requests.post(
         url + "/v1/generate/html",
         files={"image": ("screenshot.png", f, "image/png")},
-        data={"text": "Recreate this page.", "max_tokens": "1024"},
+        data={"text": "Recreate this page.", "max_tokens": max_tokens},
         headers={"X-Reasoning-Mode": "thinking"},  # the guide's mode header (the default for code anyway)
         timeout=600,
     )
