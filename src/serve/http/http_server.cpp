@@ -201,6 +201,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
   s.Post("/chat/completions", post(handle_chat_completions));
   s.Post("/v1/completions", post(handle_completions));
   s.Post("/v1/generate/html", post(handle_generate_html));
+  s.Post("/v1/generate/drawio", post(handle_generate_drawio));
   s.Post("/completions", post(handle_completions));
   s.Get("/v1/models", route(handle_models));
   s.Get("/models", route(handle_models));

@@ -1,4 +1,4 @@
-// POST /v1/generate/html end to end with a random-weight Qwen3-VL model and its
+// POST /v1/generate/html and /v1/generate/drawio end to end with a random-weight Qwen3-VL model and its
 // mmproj: across seeds, temperatures, budgets (down to the smallest max_tokens
 // the server accepts) and both modes, every html_code is one complete document
 // only because decoding was constrained: a strict tag-balance check of the
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'parse5';
 import * as csstree from 'css-tree';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { QVL_BIN, pngDataUrl, startServer, postJson } from './serve_helpers.mjs';
 import { generateHtml } from '../../examples/node/generate_html.mjs';
 import { askWithMode } from '../../examples/node/mode_header.mjs';
@@ -198,8 +199,64 @@ test('the guide client: the mode header picks the mode (examples/node/mode_heade
   }
   const { spawnSync } = await import('node:child_process');
   if (spawnSync('python3', ['-c', 'import requests']).status !== 0) return;
-  const py = spawnSync('python3', [path.resolve('examples/python/mode_header.py'), srv.url, '16'], { encoding: 'utf8' });
+  // Spawned asynchronously: a blocked event loop would miss the server closing idle
+  // keep-alive sockets, and the next fetch would reuse a dead one.
+  const py = await new Promise((resolve) => {
+    const p = spawn('python3', [path.resolve('examples/python/mode_header.py'), srv.url, '16']);
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
   assert.equal(py.status, 0, py.stderr);
   assert.match(py.stdout, /^instruct instruct /m);
   assert.match(py.stdout, /^thinking thinking /m);
+});
+
+// draw.io: well-formed XML (fast-xml-parser's validator), the frame, cells 0 and
+// 1, unique ids, geometry on every vertex, every edge naming existing vertices.
+function checkDrawio(xml, label) {
+  assert.equal(XMLValidator.validate(xml), true, `${label}: well-formed XML`);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'mxCell' }).parse(xml);
+  const cells = doc.mxfile.diagram.mxGraphModel.root.mxCell;
+  assert.equal(cells[0].id, '0', label);
+  assert.equal(cells[1].id, '1', label);
+  assert.equal(cells[1].parent, '0', label);
+  const ids = cells.map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length, `${label}: unique ids ${ids}`);
+  const vertices = new Set(cells.filter((c) => c.vertex === '1').map((c) => c.id));
+  for (const c of cells.slice(2)) {
+    assert.equal(c.parent, '1', label);
+    if (c.vertex === '1') {
+      for (const k of ['x', 'y', 'width', 'height']) assert.ok(Number.isFinite(Number(c.mxGeometry[k])), `${label}: ${k}`);
+    } else {
+      assert.equal(c.edge, '1', label);
+      assert.ok(vertices.has(c.source) && vertices.has(c.target), `${label}: edge ${c.id} ${c.source}->${c.target}`);
+    }
+  }
+  return cells.length - 2;
+}
+
+test('draw.io: every diagram is well-formed with valid references, both modes, budgets down to the least', async (t) => {
+  const image = pngDataUrl(48, 48, 30);
+  const least = {};
+  for (const mode of ['instruct', 'thinking']) {
+    const r = await postJson(srv.url + '/v1/generate/drawio', { image, text: 'x', max_tokens: 1, mode });
+    assert.equal(r.status, 400, r.text);
+    least[mode] = Number(/the (\d+) tokens/.exec(r.json.error.message)[1]);
+  }
+  const jobs = [];
+  for (const mode of ['instruct', 'thinking'])
+    for (const [seed, temperature] of [[1, 0.8], [2, 1.5]])
+      for (const extra of [0, 150]) jobs.push({ mode, seed, temperature, max_tokens: least[mode] + extra });
+  let cells = 0;
+  for (let i = 0; i < jobs.length; i += 4)
+    await Promise.all(jobs.slice(i, i + 4).map(async (j) => {
+      const label = JSON.stringify(j);
+      const r = await postJson(srv.url + '/v1/generate/drawio', { image, text: 'A login flow.', ...j });
+      assert.equal(r.status, 200, `${label}: ${r.text}`);
+      assert.equal(r.json.mode.mode, j.mode, label);
+      cells += checkDrawio(r.json.drawio_xml, label);
+    }));
+  t.diagnostic(`fewest tokens: ${JSON.stringify(least)}; ${jobs.length} diagrams, ${cells} cells besides 0 and 1`);
 });
