@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "serve/http/api_error.h"
+#include "serve/openai/grammar_budget.h"
 
 namespace qvl::serve {
 namespace {
@@ -122,6 +123,7 @@ GuideResult run_guided(ServerContext& ctx, const httplib::Request& req, const Gu
   inner.headers.emplace("Content-Type", "application/json");
   httplib::Response out;
   try {
+    RequireCompleteOutput complete;  // a max_tokens too small for any whole document is a 400
     handle_chat_completions(ctx, inner, out);
   } catch (const ApiError& e) {
     const std::string& p = e.param();

@@ -6,6 +6,13 @@
 #include "serve/http/api_error.h"
 
 namespace qvl::serve {
+namespace {
+thread_local bool tl_require_complete = false;
+}  // namespace
+
+RequireCompleteOutput::RequireCompleteOutput() : outer_(tl_require_complete) { tl_require_complete = true; }
+RequireCompleteOutput::~RequireCompleteOutput() { tl_require_complete = outer_; }
+bool RequireCompleteOutput::active() { return tl_require_complete; }
 
 void reserve_grammar_budget(GenerationRequest& gen) {
   const int64_t least = grammar::tokens_to_complete(*gen.grammar);
@@ -13,7 +20,7 @@ void reserve_grammar_budget(GenerationRequest& gen) {
   int64_t need = least;
   if (gen.thinking.starts_open)  // the wrap-up (or a bare </think>) comes before the constrained answer
     need += gen.thinking.wrapup_tokens.empty() ? 1 : static_cast<int64_t>(gen.thinking.wrapup_tokens.size());
-  if (gen.max_tokens < need)
+  if (gen.max_tokens < need && RequireCompleteOutput::active())
     throw ApiError(400, str("max_tokens (", gen.max_tokens, ") is below the ", need,
                             " tokens that the shortest output allowed by the requested format needs"),
                    "max_tokens", "max_tokens_too_small");
