@@ -22,10 +22,10 @@
 namespace qvl::app {
 namespace {
 
-const char* kScoreUsage = R"(usage: qvl score --model PATH --jsonl FILE [--top K] [--threads T] [--numerics default|ggml-scalar]
+const char* kScoreUsage = R"(usage: qvl score --model PATH --jsonl FILE [--top K] [--threads T] [--numerics default|ggml-scalar] [--kv-type f16|q8_0]
 Each input line: {"tokens": [ids...], "ids": [[ids...] per position]} ("ids" optional).
 One output line per input line, in order:
-  {"isa", "numerics", "positions": [{"lse", "argmax", "margin", "logprobs"?, "top"?}, ...]}
+  {"isa", "numerics", "kv_type", "positions": [{"lse", "argmax", "margin", "logprobs"?, "top"?}, ...]}
 position p holds the distribution of the token after tokens[0..p]: lse = log-sum-exp
 of the logits, margin = top-1 minus top-2 logit, logprobs = ln p of ids[p],
 top = the K most likely [id, logprob] pairs (--top K, default 0).)";
@@ -52,7 +52,7 @@ Position summarise(const float* l, int64_t v) {
   return p;
 }
 
-nlohmann::json score_line(Model& m, const nlohmann::json& in, int top, ThreadPool& pool) {
+nlohmann::json score_line(Model& m, const nlohmann::json& in, int top, KvType kv_type, ThreadPool& pool) {
   QVL_CHECK(in.is_object() && in.contains("tokens") && in["tokens"].is_array(), "each line needs \"tokens\": [ids]");
   const auto toks = in["tokens"].get<std::vector<int32_t>>();
   const int64_t n = int64_t(toks.size()), vocab = m.config().vocab_size;
@@ -61,7 +61,7 @@ nlohmann::json score_line(Model& m, const nlohmann::json& in, int top, ThreadPoo
   const bool has_ids = in.contains("ids");
   if (has_ids) QVL_CHECK(in["ids"].is_array() && int64_t(in["ids"].size()) <= n, "\"ids\" needs at most one list per token");
 
-  KvCache kv(m.config(), (n + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens);
+  KvCache kv(m.config(), (n + KvCache::kBlockTokens - 1) / KvCache::kBlockTokens, kv_type);
   const int seq = kv.new_sequence();
   QVL_CHECK(kv.reserve(seq, n), "sequence of ", n, " tokens does not fit");
   Batch b;
@@ -108,7 +108,7 @@ nlohmann::json score_line(Model& m, const nlohmann::json& in, int top, ThreadPoo
 int cmd_score(const std::vector<std::string>& argv) {
   std::vector<std::string> args;
   for (const auto& s : argv) args.push_back(s == "-h" ? "--help" : s);
-  const Args a(args, {"model", "jsonl", "top", "threads", "numerics"}, {"help"});
+  const Args a(args, {"model", "jsonl", "top", "threads", "numerics", "kv-type"}, {"help"});
   if (a.has("help")) {
     std::fprintf(stderr, "%s\n", kScoreUsage);
     return 0;
@@ -118,13 +118,14 @@ int cmd_score(const std::vector<std::string>& argv) {
   const std::string numerics = a.get("numerics", "default");
   ModelOptions opt;
   opt.numerics = parse_numerics(numerics);
+  const KvType kv_type = parse_kv_type(a.get("kv-type", "f16"));
   auto model = load_model(a.require("model"), opt);
   const int top = a.get_int("top", 0);
   QVL_CHECK(top >= 0, "--top expects a non-negative integer");
   const std::string path = a.require("jsonl");
   std::ifstream f(path);
   QVL_CHECK(f.good(), path, ": cannot open");
-  log_info("score: isa ", isa_name(active_isa()), ", numerics ", numerics, ", threads ", default_threads());
+  log_info("score: isa ", isa_name(active_isa()), ", numerics ", numerics, ", threads ", default_threads(), ", kv ", kv_type_name(kv_type));
   std::string line;
   int line_no = 0;
   while (std::getline(f, line)) {
@@ -136,8 +137,9 @@ int cmd_score(const std::vector<std::string>& argv) {
     } catch (const nlohmann::json::exception& e) {
       throw Error(path + ":" + std::to_string(line_no) + ": " + e.what());
     }
-    nlohmann::json out = score_line(*model, in, top, default_pool());
+    nlohmann::json out = score_line(*model, in, top, kv_type, default_pool());
     out["numerics"] = numerics;
+    out["kv_type"] = kv_type_name(kv_type);
     std::fputs((out.dump() + "\n").c_str(), stdout);
   }
   return 0;

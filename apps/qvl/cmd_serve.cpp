@@ -61,6 +61,8 @@ const char* kServeUsage = R"(usage: qvl serve (--model PATH [--thinking-model PA
   --max-running-instruct N  at most N instruct-mode sequences (default --max-running)
   --max-batch-tokens N    tokens per forward pass, decode + prefill chunks (default 512)
   --no-prefix-cache       do not share KV blocks of equal prompt prefixes between requests
+  --kv-type f16|q8_0      KV cache element type (default f16); q8_0 takes 0.53x the memory for a small
+                          accuracy cost (docs/decisions/0014-kv-q8_0.md)
   --max-queue N           waiting requests before 429 (default 64)
   --max-body-mb N         request body limit (default 32); --max-images N (default 8)
   --threads N             compute threads; --http-threads N (warm HTTP workers, default 16)
@@ -160,7 +162,7 @@ int serve_main(const std::vector<std::string>& argv) {
     }
   Args a(argv,
          {"model", "thinking-model", "mmproj", "thinking-mmproj", "name", "alias", "deployment", "router", "host",
-          "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "max-running", "max-running-thinking",
+          "port", "api-key", "cors-origin", "thinking-budget-max", "ctx", "kv-memory", "kv-type", "max-running", "max-running-thinking",
           "max-running-instruct", "max-batch-tokens", "max-queue", "max-body-mb",
           "max-images", "threads", "http-threads", "max-connections", "read-timeout-s", "upload-deadline-s", "keepalive-s", "profiles", "wrapup", "effort-budgets", "allow-image-urls", "image-url-timeout-s",
           "image-url-max-mb", "log-format", "endpoint"},
@@ -172,6 +174,7 @@ int serve_main(const std::vector<std::string>& argv) {
   // A log pipeline reads stderr line by line: no progress bars unless asked for.
   if (log_format == "json" && progress_mode() == ProgressMode::kAuto) set_progress_mode(ProgressMode::kNever);
   serve::ServeConfig cfg = config_from(a);
+  const KvType kv_type = parse_kv_type(a.get("kv-type", "f16"));  // before listening: a typo fails fast
   for (auto& d : cfg.models) {
     if (a.has("profiles")) d.profiles.apply_json(serve::load_config_file(a.get("profiles")));
     if (a.has("wrapup")) d.profiles.apply_json({{"thinking", {{"wrapup", a.get("wrapup")}}}});
@@ -233,6 +236,7 @@ int serve_main(const std::vector<std::string>& argv) {
   eopt.max_batch_tokens = a.get_int("max-batch-tokens", 512);
   eopt.max_queue = ctx.opt.max_queue;
   eopt.prefix_cache = !a.has("no-prefix-cache");
+  eopt.kv_type = kv_type;
   QVL_CHECK(eopt.max_running >= 1 && eopt.max_running_thinking >= 1 && eopt.max_running_instruct >= 0 &&
                 eopt.max_batch_tokens >= 1,
             "--max-running, --max-running-thinking and --max-batch-tokens must be >= 1");
@@ -260,10 +264,10 @@ int serve_main(const std::vector<std::string>& argv) {
       pair_half = pair_half || (d.is_pair() && (&spec == &*d.instruct || &spec == &*d.thinking));
     if (pair_half && !a.has("max-running-thinking")) o.max_running_thinking = o.max_running;
     const int ctx_len = engine_context_length(l->model->config(), eopt.context_length);
-    const KvPlan plan = plan_kv_pool(l->model->config(), kv_budget.per_checkpoint, ctx_len, eopt.max_running);
+    const KvPlan plan = plan_kv_pool(l->model->config(), kv_budget.per_checkpoint, ctx_len, eopt.max_running, o.kv_type);
     o.kv_tokens = plan.tokens;
     log_info("kv cache for ", spec.path, ": ", plan.tokens, " tokens (", plan.tokens / KvCache::kBlockTokens,
-             " blocks of ", KvCache::kBlockTokens, "), up to ", plan.bytes >> 20, " MiB f16",
+             " blocks of ", KvCache::kBlockTokens, "), up to ", plan.bytes >> 20, " MiB ", kv_type_name(o.kv_type),
              plan.capped ? " (= --max-running x --ctx; the budget allows more)" : " (the whole budget)",
              "; context ", ctx_len);
     l->engine = std::make_unique<Engine>(*l->model, o);

@@ -6,6 +6,14 @@
 
 namespace qvl {
 
+// Drops this process's resident pages of [p, p + n) (the whole pages inside it)
+// when the range lies in a live MappedFile; the data stays readable (the kernel
+// reads it back from the file on the next touch). For weights whose only use after
+// load is a repacked copy (runtime/repack.cpp): without this the mapped original
+// stays resident next to the copy. Returns false, doing nothing, for any other
+// memory (heap memory would be zeroed by MADV_DONTNEED, so it is never touched).
+bool release_mapped_pages(const void* p, size_t n);
+
 class MappedFile {
  public:
   MappedFile() = default;

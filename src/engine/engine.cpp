@@ -39,7 +39,7 @@ Engine::Engine(Model& model, EngineOptions opts) : model_(model), opts_(opts) {
   const int64_t kv_tokens =
       std::max<int64_t>(opts.kv_tokens > 0 ? opts.kv_tokens : int64_t(opts.max_running) * ctx_, ctx_);
   kv_blocks_total_ = blocks_for(kv_tokens);
-  kv_ = std::make_unique<KvCache>(cfg, kv_blocks_total_);
+  kv_ = std::make_unique<KvCache>(cfg, kv_blocks_total_, opts.kv_type);
   kv_free_.store(kv_->free_blocks());
   compute_ = opts.compute ? opts.compute : &default_scheduler();
   thread_ = std::thread([this] { loop(); });
@@ -135,7 +135,7 @@ GeneratorLoad Engine::load() const {
   l.kv_blocks_total = kv_blocks_total_;
   l.kv_blocks_used = kv_blocks_total_ - kv_free_.load();
   l.kv_block_tokens = KvCache::kBlockTokens;
-  l.kv_block_bytes = KvCache::bytes_per_block(model_.config());
+  l.kv_block_bytes = KvCache::bytes_per_block(model_.config(), opts_.kv_type);
   l.kv_blocks_cached = kv_cached_.load();
   const EngineStats st = stats();
   l.preemptions = st.preemptions;

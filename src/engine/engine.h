@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/kv_type.h"
 #include "engine/generator.h"
 
 namespace qvl {
@@ -58,6 +59,7 @@ struct EngineOptions {
   int64_t kv_tokens = 0;
   ComputeScheduler* compute = nullptr;  // nullptr = default_scheduler()
   bool prefix_cache = true;  // share full KV blocks of equal prefixes between requests
+  KvType kv_type = KvType::kF16;  // element type of the KV pool (--kv-type)
 };
 
 struct EngineStats {

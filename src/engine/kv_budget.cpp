@@ -53,8 +53,8 @@ int engine_context_length(const TextConfig& cfg, int requested) {
   return static_cast<int>(requested > 0 ? std::min<int64_t>(requested, max_pos) : std::min<int64_t>(max_pos, 8192));
 }
 
-KvPlan plan_kv_pool(const TextConfig& cfg, int64_t budget_bytes, int ctx, int max_running) {
-  const int64_t block_bytes = KvCache::bytes_per_block(cfg);
+KvPlan plan_kv_pool(const TextConfig& cfg, int64_t budget_bytes, int ctx, int max_running, KvType type) {
+  const int64_t block_bytes = KvCache::bytes_per_block(cfg, type);
   QVL_CHECK(block_bytes > 0 && ctx > 0 && max_running > 0, "kv pool: bad model shape or limits");
   const int64_t bt = KvCache::kBlockTokens;
   const int64_t ctx_blocks = (ctx + bt - 1) / bt;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/kv_type.h"
 #include "model/config.h"
 
 namespace qvl {
@@ -24,6 +25,7 @@ struct KvPlan {
 };
 
 // Throws qvl::Error when the budget holds less than one context.
-KvPlan plan_kv_pool(const TextConfig& cfg, int64_t budget_bytes, int ctx, int max_running);
+KvPlan plan_kv_pool(const TextConfig& cfg, int64_t budget_bytes, int ctx, int max_running,
+                    KvType type = KvType::kF16);
 
 }  // namespace qvl

@@ -5,10 +5,15 @@
 #pragma once
 #include <cstdint>
 
+#include "base/kv_type.h"
+#include "kernels/quant_blocks.h"
+
 namespace qvl::kernels {
 
 // One layer of the cache. Physical block b holds, for KV head h, positions
 // [0, bt) at k + (b·n_head_kv + h)·bt·d, each a row of d F16 values (same for v).
+// With type == kQ8_0, k and v are null and kq / vq hold the same layout with each
+// row as head_dim / 32 Q8_0 blocks (attention_q8_0.h).
 struct PagedKv {
   const uint16_t* k = nullptr;
   const uint16_t* v = nullptr;
@@ -20,6 +25,9 @@ struct PagedKv {
   // True when llama.cpp would run this query token in a batch of one token (a decode
   // step): its F16 matmuls then take ggml_vec_dot_f16's order instead of tinyBLAS's.
   bool single = false;
+  KvType type = KvType::kF16;
+  const BlockQ8_0* kq = nullptr;
+  const BlockQ8_0* vq = nullptr;
 };
 
 // out[g] = Σ_t p16_t · v_t for g < n_group, with p = softmax_t(scale · q16[g]·k_t).

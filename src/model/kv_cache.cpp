@@ -16,9 +16,18 @@ KvCache::Impl::~Impl() {
   if (mapping) munmap(mapping, mapping_bytes);
 }
 
-int64_t KvCache::bytes_per_block(const TextConfig& cfg) {
-  return 2 /*K and V*/ * int64_t(sizeof(uint16_t)) * cfg.num_hidden_layers * cfg.num_key_value_heads * kBlockTokens *
-         cfg.head_dim;
+namespace {
+
+int64_t row_bytes_of(KvType type, int64_t head_dim) {
+  if (type == KvType::kQ8_0) return head_dim / kQK * int64_t(sizeof(BlockQ8_0));
+  return head_dim * int64_t(sizeof(uint16_t));
+}
+
+}  // namespace
+
+int64_t KvCache::bytes_per_block(const TextConfig& cfg, KvType type) {
+  return 2 /*K and V*/ * row_bytes_of(type, cfg.head_dim) * cfg.num_hidden_layers * cfg.num_key_value_heads *
+         kBlockTokens;
 }
 
 KvCache::Impl::Seq& KvCache::Impl::seq(int id) {
@@ -26,39 +35,43 @@ KvCache::Impl::Seq& KvCache::Impl::seq(int id) {
   return seqs[id];
 }
 
-uint16_t* KvCache::Impl::k_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
+uint8_t* KvCache::Impl::k_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
   const int64_t b = s.blocks[pos / kBlockTokens];
-  return k[layer].data() + b * block_elems + (head * kBlockTokens + pos % kBlockTokens) * head_dim;
+  return k[layer].base + b * block_bytes + (head * kBlockTokens + pos % kBlockTokens) * row_bytes;
 }
 
-uint16_t* KvCache::Impl::v_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
+uint8_t* KvCache::Impl::v_row(int64_t layer, const Seq& s, int64_t pos, int64_t head) {
   const int64_t b = s.blocks[pos / kBlockTokens];
-  return v[layer].data() + b * block_elems + (head * kBlockTokens + pos % kBlockTokens) * head_dim;
+  return v[layer].base + b * block_bytes + (head * kBlockTokens + pos % kBlockTokens) * row_bytes;
 }
 
-KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks) : impl_(std::make_unique<Impl>()) {
+KvCache::KvCache(const TextConfig& cfg, int64_t n_blocks, KvType type) : impl_(std::make_unique<Impl>()) {
   QVL_CHECK(n_blocks > 0, "kv cache: need at least one block, got ", n_blocks);
+  QVL_CHECK(type != KvType::kQ8_0 || cfg.head_dim % kQK == 0, "kv cache: --kv-type q8_0 needs a head_dim that is a ",
+            "multiple of ", kQK, "; this model's is ", cfg.head_dim, " (use f16)");
   Impl& m = *impl_;
   m.n_layers = cfg.num_hidden_layers;
   m.n_head_kv = cfg.num_key_value_heads;
   m.head_dim = cfg.head_dim;
   m.n_blocks = n_blocks;
-  m.block_elems = m.n_head_kv * kBlockTokens * m.head_dim;
-  QVL_CHECK(m.n_layers > 0 && m.block_elems > 0, "kv cache: model has no layers or KV heads");
-  const size_t pool_elems = size_t(n_blocks * m.block_elems);
-  m.mapping_bytes = size_t(2 * m.n_layers) * pool_elems * sizeof(uint16_t);
+  m.type = type;
+  m.row_bytes = row_bytes_of(type, m.head_dim);
+  m.block_bytes = m.n_head_kv * kBlockTokens * m.row_bytes;
+  QVL_CHECK(m.n_layers > 0 && m.block_bytes > 0, "kv cache: model has no layers or KV heads");
+  const size_t pool_bytes = size_t(n_blocks * m.block_bytes);
+  m.mapping_bytes = size_t(2 * m.n_layers) * pool_bytes;
   // MAP_NORESERVE: address space now, memory when a block is first written (zero-filled).
   m.mapping = mmap(nullptr, m.mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m.mapping == MAP_FAILED) {
     m.mapping = nullptr;
     QVL_FAIL("kv cache: cannot map ", m.mapping_bytes >> 20, " MiB for ", n_blocks, " blocks: ", std::strerror(errno));
   }
-  auto* base = static_cast<uint16_t*>(m.mapping);
+  auto* base = static_cast<uint8_t*>(m.mapping);
   m.k.resize(m.n_layers);
   m.v.resize(m.n_layers);
   for (int64_t l = 0; l < m.n_layers; ++l) {
-    m.k[l].base = base + size_t(2 * l) * pool_elems;
-    m.v[l].base = base + size_t(2 * l + 1) * pool_elems;
+    m.k[l].base = base + size_t(2 * l) * pool_bytes;
+    m.v[l].base = base + size_t(2 * l + 1) * pool_bytes;
   }
   // Hand out low block ids first (pop from the back).
   for (int64_t b = n_blocks - 1; b >= 0; --b) m.free_list.push_back(int32_t(b));
@@ -103,6 +116,7 @@ int64_t KvCache::free_blocks() const { return int64_t(impl_->free_list.size() + 
 int64_t KvCache::cached_idle_blocks() const { return int64_t(impl_->idle.size()); }
 int64_t KvCache::used_blocks() const { return impl_->n_blocks - free_blocks(); }
 int64_t KvCache::total_blocks() const { return impl_->n_blocks; }
+KvType KvCache::type() const { return impl_->type; }
 
 int KvCache::new_sequence() {
   auto& seqs = impl_->seqs;

@@ -1,6 +1,6 @@
-// Storage behind KvCache (model layer, private to the model code): per layer, one F16
-// pool of blocks laid out [block][kv head][kBlockTokens][head_dim], as
-// kernels::PagedKv expects. The engine only uses the public KvCache API.
+// Storage behind KvCache (model layer, private to the model code): per layer, one
+// pool of blocks laid out [block][kv head][kBlockTokens][row], as kernels::PagedKv
+// expects; a row is head_dim F16 values, or head_dim / 32 Q8_0 blocks. The engine only uses the public KvCache API.
 // The pools live in one anonymous mapping that the kernel backs with memory page
 // by page on first write, so a pool sized for the whole --kv-memory budget costs
 // only what sequences have actually filled (blocks are handed out lowest id first,
@@ -12,17 +12,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/quant_blocks.h"
 #include "model/model.h"
 
 namespace qvl {
 
 struct KvCache::Impl {
   int64_t n_layers = 0, n_head_kv = 0, head_dim = 0, n_blocks = 0;
-  int64_t block_elems = 0;                 // n_head_kv · kBlockTokens · head_dim
-  // A layer's K or V pool: n_blocks · block_elems F16 values inside `mapping`.
+  KvType type = KvType::kF16;
+  int64_t row_bytes = 0;                   // one position of one KV head
+  int64_t block_bytes = 0;                 // n_head_kv · kBlockTokens · row_bytes
+  // A layer's K or V pool: n_blocks · block_bytes inside `mapping`.
   struct Pool {
-    uint16_t* base = nullptr;
-    uint16_t* data() const { return base; }
+    uint8_t* base = nullptr;
+    uint16_t* data() const { return reinterpret_cast<uint16_t*>(base); }       // F16 pools
+    BlockQ8_0* q8_0() const { return reinterpret_cast<BlockQ8_0*>(base); }     // Q8_0 pools
   };
   std::vector<Pool> k, v;                  // [n_layers]
   void* mapping = nullptr;                 // every pool, one mmap
@@ -52,9 +56,10 @@ struct KvCache::Impl {
   std::vector<Seq> seqs;
 
   Seq& seq(int id);
-  // F16 row for (layer, seq, position, kv head); the position must be reserved.
-  uint16_t* k_row(int64_t layer, const Seq& s, int64_t pos, int64_t head);
-  uint16_t* v_row(int64_t layer, const Seq& s, int64_t pos, int64_t head);
+  // Row for (layer, seq, position, kv head) in the cache's type; the position must
+  // be reserved. Cast to uint16_t (F16) or BlockQ8_0 (Q8_0).
+  uint8_t* k_row(int64_t layer, const Seq& s, int64_t pos, int64_t head);
+  uint8_t* v_row(int64_t layer, const Seq& s, int64_t pos, int64_t head);
 };
 
 }  // namespace qvl

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/kv_type.h"
 #include "base/progress.h"
-
 #include "input/chat_template/chat_template.h"
 #include "input/tokenizer/tokenizer.h"
 #include "model/config.h"
@@ -20,19 +20,21 @@ namespace qvl {
 class ThreadPool;
 
 // Paged KV cache: fixed-size blocks of kBlockTokens positions per layer, shared
-// pool; each sequence owns a block table. K and V are stored as F16. Memory is
-// committed as blocks are first written, not when the pool is made.
+// pool; each sequence owns a block table. K and V are stored as F16, or as Q8_0
+// (--kv-type q8_0; head_dim must be a multiple of 32). Memory is committed as
+// blocks are first written, not when the pool is made.
 class KvCache {
  public:
   static constexpr int kBlockTokens = 32;
-  static int64_t bytes_per_block(const TextConfig& cfg);  // K + V over all layers
-  KvCache(const TextConfig& cfg, int64_t n_blocks);
+  static int64_t bytes_per_block(const TextConfig& cfg, KvType type = KvType::kF16);  // K + V over all layers
+  KvCache(const TextConfig& cfg, int64_t n_blocks, KvType type = KvType::kF16);
   ~KvCache();
 
   int64_t free_blocks() const;         // allocatable: unused, or cached and idle (evicted on demand)
   int64_t used_blocks() const;         // held by at least one sequence
   int64_t cached_idle_blocks() const;  // of the free ones, those still holding a shared prefix
   int64_t total_blocks() const;
+  KvType type() const;
   int new_sequence();                 // returns a seq id (slot); empty
   void free_sequence(int seq);        // releases its blocks (shared ones when their last holder goes)
   // Prefix sharing: attaches to the empty sequence `seq` the cached blocks whose

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/mapped_file.h"
 #include "kernels/repack.h"
 
 namespace qvl {
@@ -75,6 +76,10 @@ bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gem
     else
       repack_q4_K(src + e * src_bytes, n_out, k, buf.data() + e * dst_bytes);
   }
+  // Matmuls read only the packed copy from now on: let the mapped original's pages
+  // go, so the weight is resident once, not twice (issue 10, item 5). Anything that
+  // still reads it (a tied embedding's row lookups) faults its pages back in.
+  release_mapped_pages(src, src_bytes * size_t(n_mat));
   store.push_back(std::move(buf));
   w.packed = store.back().data();
   w.packed_gemv_only = gemv_only;

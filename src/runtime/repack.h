@@ -1,7 +1,8 @@
 // Load-time packing of Q4_0 / Q4_K weights into 8-row groups and the matmul on
 // them (runtime layer), as llama.cpp's CPU "repack" buffer does on x86: same
 // eligibility (rows % 8 == 0), same float order, same token grouping. The mapped
-// original stays untouched; the packed copy costs about as much memory again.
+// original is left in the file: once packed, its resident pages are dropped
+// (release_mapped_pages), so a packed weight costs its packed size, not twice.
 #pragma once
 #include <cstdint>
 #include <vector>

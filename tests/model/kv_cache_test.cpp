@@ -72,6 +72,34 @@ TEST(KvCacheTest, MemoryIsCommittedAsBlocksAreWritten) {
   EXPECT_EQ(kv.free_blocks() + kv.used_blocks(), kv.total_blocks());
 }
 
+// --kv-type q8_0: rows of head_dim / 32 Q8_0 blocks (34 bytes per 32 values), laid
+// out as the F16 pools are; a head_dim that is not a multiple of 32 is refused with
+// a message naming the fix.
+TEST(KvCacheTest, Q8_0RowsAndSizes) {
+  TextConfig c = small_cfg();
+  c.head_dim = 64;
+  EXPECT_EQ(KvCache::bytes_per_block(c, KvType::kQ8_0), 2 * 2 * 2 * 32 * (64 / 32 * 34));
+  EXPECT_EQ(KvCache::bytes_per_block(c, KvType::kF16), 2 * 2 * 2 * 32 * 64 * 2);
+  KvCache kv(c, 3, KvType::kQ8_0);
+  EXPECT_EQ(kv.type(), KvType::kQ8_0);
+  KvCache::Impl& m = *kv.impl();
+  const int s = kv.new_sequence();
+  ASSERT_TRUE(kv.reserve(s, 40));
+  // Position 33 of head 1, layer 1: second block of the sequence, row (1 · 32 + 1).
+  const auto& seq = m.seqs[size_t(s)];
+  const uint8_t* want = m.v[1].base + seq.blocks[1] * m.block_bytes + (32 + 1) * 68;
+  EXPECT_EQ(m.v_row(1, seq, 33, 1), want);
+  try {
+    KvCache bad(small_cfg(), 2, KvType::kQ8_0);  // head_dim 16
+    FAIL() << "head_dim 16 accepted for q8_0";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("multiple of 32"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_kv_type("q4_0"), Error);
+  EXPECT_EQ(parse_kv_type("q8_0"), KvType::kQ8_0);
+  EXPECT_EQ(parse_kv_type("f16"), KvType::kF16);
+}
+
 // Shared blocks: published full blocks are attached by key with a reference
 // count, stay cached (and allocatable) when idle, and are evicted oldest first.
 TEST(KvCacheTest, SharedPrefixBlocksAreCountedCachedAndEvicted) {

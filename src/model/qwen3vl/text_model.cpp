@@ -12,6 +12,7 @@
 #include "base/fp16.h"
 #include "base/thread_pool.h"
 #include "kernels/ggml_scalar.h"
+#include "kernels/ref/quant_ref.h"
 #include "model/kv_cache_impl.h"
 #include "model/qwen3vl/linear.h"
 #include "model/qwen3vl/tensor_dump.h"
@@ -223,28 +224,52 @@ void Qwen3TextModel::attention_block(int l, const Batch& b, KvCache& kv, ThreadP
   dump("Qcur_rope", l, q_, n, nh * d);
   dump("Kcur_rope", l, k_, n, nkv * d);
 
-  // Store K/V as F16 (llama.cpp's default cache type) before any token attends.
+  // Store K/V before any token attends: F16 (llama.cpp's default cache type) or
+  // Q8_0 (--kv-type q8_0, rounded as ggml quantises Q8_0 activations).
   KvCache::Impl& m = *kv.impl();
+  const bool q8 = m.type == KvType::kQ8_0;
   for (int64_t i = 0; i < n; ++i) {
     const auto& s = m.seqs[b.seq[i]];
     for (int h = 0; h < nkv; ++h) {
-      uint16_t* kr = m.k_row(l, s, b.kv_pos[i], h);
-      uint16_t* vr = m.v_row(l, s, b.kv_pos[i], h);
+      uint8_t* kr = m.k_row(l, s, b.kv_pos[i], h);
+      uint8_t* vr = m.v_row(l, s, b.kv_pos[i], h);
       const float* ks = &k_[(i * nkv + h) * d];
       const float* vs = &v_[(i * nkv + h) * d];
+      if (q8) {
+        quantize_row_q8_0(ks, kr, d);
+        quantize_row_q8_0(vs, vr, d);
+        continue;
+      }
+      auto* k16 = reinterpret_cast<uint16_t*>(kr);
+      auto* v16 = reinterpret_cast<uint16_t*>(vr);
       for (int64_t j = 0; j < d; ++j) {
-        kr[j] = f32_to_fp16(ks[j]);
-        vr[j] = f32_to_fp16(vs[j]);
+        k16[j] = f32_to_fp16(ks[j]);
+        v16[j] = f32_to_fp16(vs[j]);
       }
     }
   }
   std::vector<kernels::PagedKv> views(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const auto& s = m.seqs[b.seq[i]];
-    views[i] = kernels::PagedKv{m.k[l].data(), m.v[l].data(), s.blocks.data(), int64_t(b.kv_pos[i]) + 1,
-                                KvCache::kBlockTokens, nkv, int(d), single[i] != 0};
+    kernels::PagedKv& v = views[i];
+    v.block_table = s.blocks.data();
+    v.n_kv = int64_t(b.kv_pos[i]) + 1;
+    v.block_tokens = KvCache::kBlockTokens;
+    v.n_head_kv = nkv;
+    v.head_dim = int(d);
+    v.single = single[i] != 0;
+    v.type = m.type;
+    if (q8) {
+      v.kq = m.k[l].q8_0();
+      v.vq = m.v[l].q8_0();
+    } else {
+      v.k = m.k[l].data();
+      v.v = m.v[l].data();
+    }
   }
-  if (scalar) attention_ggml_scalar(q_.data(), views, b.seq, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
+  // The ggml-scalar profile mirrors llama.cpp's F16 cache only; a Q8_0 cache always
+  // takes the Q8_0 kernels.
+  if (scalar && !q8) attention_ggml_scalar(q_.data(), views, b.seq, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   else op_attention(q_.data(), views, nh, 1.0f / std::sqrt(float(d)), att_.data(), pool);
   dump("kqv_out", l, att_, n, nh * d);
   linear(lw.attn_output, att_.data(), n, tmp_.data(), pool, single, numerics_);
