@@ -8,7 +8,7 @@ PORT    ?= 8080
 QVL     := $(BUILD)/bin/qvl
 DEMO    := $(BUILD)/demo/qwen3-tiny-hybrid.gguf
 
-APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libstb-dev libwebp-dev \
+APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libstb-dev libwebp-dev libpng-dev libjpeg62-turbo-dev \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev \
                 pkg-config git curl clang-14 libclang-rt-14-dev \

@@ -39,6 +39,26 @@ function pngHeader(w, h) {
   return b;  // the CRC no longer matches either
 }
 
+// The 64x64 test PNG with its zlib stream scrambled (CRCs are not checked, zlib is).
+function corruptZlibPng() {
+  const b = Buffer.from(pngDataUrl(64, 64).split(',')[1], 'base64');
+  for (let i = 8 + 25 + 8 + 2; i < 8 + 25 + 8 + 60; i++) b[i] ^= 0x5a;
+  return b;
+}
+
+// A hand-made progressive 8x8 grey JPEG: a DC first scan, then `refinements` DC
+// refinement scans (libjpeg warns about the repeats and decodes each one), so the
+// server's 500-scan cap is what refuses it (same bytes as the unit test's).
+function progressiveJpeg(refinements) {
+  const parts = [[0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00], new Array(64).fill(1),
+    [0xff, 0xc2, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00],
+    [0xff, 0xc4, 0x00, 0x14, 0x00, 1], new Array(15).fill(0), [0x00],
+    [0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x01, 0x7f]];
+  for (let i = 0; i < refinements; i++) parts.push([0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x10, 0x00]);
+  parts.push([0xff, 0xd9]);
+  return Buffer.from(parts.flat());
+}
+
 // Raw HTTP: writes `chunks` (strings/Buffers; numbers are pauses in ms) and resolves
 // with whatever the server sent before closing (or after `waitMs`).
 function raw(chunks, { waitMs = 8000, url = srv.url } = {}) {
@@ -134,6 +154,11 @@ const cases = [
   ['PNG header claiming 2^31 x 1', chatReq(userParts([image(b64(pngHeader(2 ** 31 - 1, 1)))])), 400],
   ['truncated PNG', chatReq(userParts([image(b64(Buffer.from(pngDataUrl(64, 64).split(',')[1], 'base64').subarray(0, 60)))])), 400],
   ['JPEG markers then garbage', chatReq(userParts([image(b64(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(5000, 0xff)])))])), 400],
+  // Decoded by libpng / libjpeg-turbo (decision 0016): their refusals are 400s, and an
+  // image the decoder accepts but the preprocessor refuses is still the request's fault.
+  ['PNG with corrupt zlib data', chatReq(userParts([image(b64(corruptZlibPng()))])), 400, 'invalid_image'],
+  ['progressive JPEG of 601 scans', chatReq(userParts([image(b64(progressiveJpeg(600)))])), 400, 'invalid_image'],
+  ['image with aspect ratio 300:1', chatReq(userParts([image(pngDataUrl(300, 1))])), 400, 'invalid_image'],
   ['GIF header with garbage', chatReq(userParts([image(b64(Buffer.concat([Buffer.from('GIF89a'), Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.alloc(2000, 0x2c)])))])), 400],
   ['WebP RIFF with garbage', chatReq(userParts([image(b64(Buffer.concat([Buffer.from('RIFF\xff\xff\xff\x7fWEBPVP8 ', 'latin1'), Buffer.alloc(2000, 0x9d)])))])), 400],
   ['BMP header claiming 60000 x 60000', chatReq(userParts([image(b64((() => { const b = Buffer.alloc(54); b.write('BM'); b.writeUInt32LE(54, 10); b.writeUInt32LE(40, 14); b.writeInt32LE(60000, 18); b.writeInt32LE(60000, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28); return b; })()))])), 400],
@@ -163,6 +188,7 @@ const cases = [
   ['body dripped a byte a second (upload deadline 5 s)', { raw: [head(['POST /tokenize HTTP/1.1', 'Host: x', auth, 'Content-Length: 100']), ...Array.from({ length: 8 }, () => [1000, '{']).flat()], waitMs: 15000 }, 408],
   ['body that stalls (read time-out 2 s)', { raw: [head(['POST /tokenize HTTP/1.1', 'Host: x', auth, 'Content-Length: 100']) + '{"content":'], waitMs: 15000 }, [0, 408]],
   ['API key of the right length but wrong', chatReq({}, { Authorization: 'Bearer ' + 'x'.repeat(KEY.length) }), 401],
+  ['API key with one byte more', chatReq({}, { Authorization: `Bearer ${KEY}x` }), 401],
   ['7 kB Authorization header', chatReq({}, { Authorization: 'Bearer ' + 'k'.repeat(7000) }), 401],
 ];
 

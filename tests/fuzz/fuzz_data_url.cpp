@@ -1,6 +1,6 @@
 // base64 data: URLs as chat image parts carry them (decode_data_url).
 #include "fuzz_util.h"
-#include "serve/media/serve_vision.h"
+#include "serve/media/data_url.h"
 
 using namespace qvl;
 

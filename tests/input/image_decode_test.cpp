@@ -285,3 +285,54 @@ TEST(ImageDecode, FuzzMutatedFilesNeverCrash) {
 
 }  // namespace
 }  // namespace qvl
+
+namespace qvl {
+namespace {
+
+// A hand-made progressive 8x8 greyscale JPEG: a DC first scan (Al = 1) and then
+// `refinements` DC refinement scans (each a single bit per block). Repeats past the
+// first are bogus progressions libjpeg only warns about, so every scan is decoded.
+std::vector<uint8_t> progressive_jpeg_with_scans(int refinements) {
+  std::vector<uint8_t> j = {0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00};
+  j.insert(j.end(), 64, 1);                                                          // DQT: all ones
+  j.insert(j.end(), {0xFF, 0xC2, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00});  // SOF2
+  j.insert(j.end(), {0xFF, 0xC4, 0x00, 0x14, 0x00, 1});                              // DHT: DC 0, one code
+  j.insert(j.end(), 15, 0);
+  j.push_back(0x00);                                                                 // ... for category 0
+  j.insert(j.end(), {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x01, 0x7F});  // DC first, Al = 1
+  for (int i = 0; i < refinements; ++i)
+    j.insert(j.end(), {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x10, 0x00});  // DC refine
+  j.insert(j.end(), {0xFF, 0xD9});
+  return j;
+}
+
+TEST(ImageDecode, ProgressiveJpegScanCountIsCapped) {
+  const auto ok = progressive_jpeg_with_scans(400);
+  const Image img = decode_image(ok.data(), ok.size());
+  EXPECT_EQ(img.width, 8);
+  EXPECT_EQ(img.height, 8);
+  const auto bomb = progressive_jpeg_with_scans(600);
+  try {
+    decode_image(bomb.data(), bomb.size());
+    ADD_FAILURE() << "a 601-scan JPEG decoded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 500 progressive scans"), std::string::npos) << e.what();
+  }
+}
+
+// libpng checks what stb did not: a PNG whose zlib stream is garbage is an error
+// with libpng's reason, never a crash or a silently black image.
+TEST(ImageDecode, PngWithCorruptZlibDataIsAnError) {
+  std::vector<uint8_t> png = encode_png(pattern(16, 16));
+  // The IDAT payload starts after signature (8) + IHDR chunk (25) + IDAT length/type (8).
+  for (size_t i = 8 + 25 + 8 + 2; i < 8 + 25 + 8 + 40 && i < png.size(); ++i) png[i] ^= 0x5A;
+  try {
+    decode_image(png.data(), png.size());
+    ADD_FAILURE() << "corrupt zlib data decoded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("png"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace qvl

@@ -2,7 +2,6 @@
 #include "serve/http/http_server.h"
 
 #include <httplib.h>
-#include <openssl/crypto.h>
 
 #include <cstring>
 
@@ -10,8 +9,10 @@
 #include "base/timer.h"
 #include "serve/http/api_error.h"
 #include "serve/guide/guide_endpoints.h"
+#include "serve/http/api_key.h"
 #include "serve/openai/completion_runner.h"
 #include "serve/http/connection_lanes.h"
+#include "serve/http/fault_response.h"
 #include "serve/http/guarded_server.h"
 #include "serve/http/memory_release.h"
 #include "serve/http/request_limits.h"
@@ -51,24 +52,6 @@ thread_local Timer tl_request_clock;       // from the request's head being read
 bool has_body(const httplib::Request& req) {
   return req.has_header("Transfer-Encoding") ||
          (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-}
-
-// Constant time in the key's content: a byte-by-byte early exit would let a client
-// learn the key one byte at a time from response timings.
-bool key_matches(const std::string& auth, const std::string& key) {
-  const std::string want = "Bearer " + key;
-  if (auth.size() != want.size()) return false;  // the length is not the secret
-  return CRYPTO_memcmp(auth.data(), want.data(), want.size()) == 0;
-}
-
-// Answers an internal fault: 500 with a request id that is also in the log line,
-// so an operator can match a user's report to the cause without the client
-// seeing internals.
-void internal_error(httplib::Response& res, const httplib::Request& req, const char* what) {
-  const std::string id = new_request_id("req-");
-  log_error("internal error [", id, "] on ", req.method, " ", req.path, ": ", what);
-  res.set_header("X-Request-Id", id);
-  send_json(res, 500, error_body(500, "internal server error (request id " + id + ")", "", "internal_error"));
 }
 
 // Reads a POST body through cpp-httplib's content reader, so the size cap applies
@@ -159,16 +142,8 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
   auto guarded = [](const httplib::Request& req, httplib::Response& res, const std::function<void()>& run) {
     try {
       run();
-    } catch (const ApiError& e) {
-      send_json(res, e.status(), error_body(e));
-    } catch (const Error& e) {  // qvl::Error from validation deep in a parser: the request's fault
-      send_json(res, 400, error_body(400, e.what()));
-    } catch (const std::bad_alloc&) {
-      internal_error(res, req, "out of memory");
-    } catch (const std::exception& e) {
-      internal_error(res, req, e.what());
-    } catch (...) {
-      internal_error(res, req, "unknown exception");
+    } catch (...) {  // ApiError: its 4xx; anything else: 500 with a request id (fault_response.h)
+      answer_fault(req, res, std::current_exception());
     }
   };
   auto route = [c, guarded](Handler h) {
@@ -238,7 +213,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
     if (c->opt.api_key.empty() || req.method == "OPTIONS" || public_path(req.path))
       return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
-    if (key_matches(auth, c->opt.api_key)) return httplib::Server::HandlerResponse::Unhandled;
+    if (api_key_matches(auth, c->opt.api_key)) return httplib::Server::HandlerResponse::Unhandled;
     send_json(res, 401,
               error_body(401, auth.empty() ? "missing API key (send Authorization: Bearer KEY)" : "invalid API key",
                          "", "invalid_api_key"));

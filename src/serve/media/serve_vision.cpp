@@ -18,41 +18,6 @@
 
 namespace qvl::serve {
 
-std::vector<uint8_t> decode_data_url(const std::string& url) {
-  if (url.rfind("data:", 0) != 0)
-    throw bad_param("messages", "images must be data: URLs (base64); remote URLs and paths are not fetched");
-  const size_t comma = url.find(',');
-  if (comma == std::string::npos || url.substr(0, comma).find(";base64") == std::string::npos)
-    throw bad_param("messages", "image data: URL must be base64-encoded");
-  static int8_t table[256];
-  static std::once_flag once;
-  std::call_once(once, [] {
-    for (auto& t : table) t = -1;
-    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
-    table[static_cast<unsigned char>('-')] = 62;  // URL-safe alphabet too
-    table[static_cast<unsigned char>('_')] = 63;
-  });
-  std::vector<uint8_t> out;
-  out.reserve((url.size() - comma) * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = comma + 1; i < url.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(url[i]);
-    if (c == '=') break;
-    if (c == '\n' || c == '\r' || c == ' ') continue;
-    if (table[c] < 0) throw bad_param("messages", "image data: URL holds invalid base64");
-    acc = (acc << 6) | static_cast<uint32_t>(table[c]);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<uint8_t>((acc >> bits) & 0xff));
-    }
-  }
-  if (out.empty()) throw bad_param("messages", "image data: URL is empty");
-  return out;
-}
-
 void fetch_remote_media(std::vector<ImageRef>& refs, const FetchPolicy& policy) {
   for (ImageRef& r : refs) {
     if (r.video && !r.frames.empty()) {
@@ -152,44 +117,52 @@ VideoInput encode_video_part(VisionState& s, const ImageRef& ref) {
   PixelValues pv;
   std::vector<int64_t> indices;
   double native_fps = fps;
-  if (ref.frames.empty()) {
-    VideoDecodeOptions vo;
-    vo.sampling.fps = fps;
-    vo.limits.time_limit_s = 60;
-    vo.resize_budget = clip;
-    vo.frame_min_pixels = ref.min_pixels;
-    vo.frame_max_pixels = ref.max_pixels;
-    vo.preprocess = s.model->preprocess_options(clip);
-    const DecodedVideo dv = decode_video(blobs[0].data(), blobs[0].size(), vo);
-    pv = patchify_resized_video(dv.frames, vo.preprocess);
-    indices = dv.indices;
-    native_fps = dv.info.fps;
-  } else {
-    // A frame list is a video at `fps` frames per second, sampled at 2 fps as HF does.
-    // Each frame is resized as soon as it is decoded (to frame 0's target, as
-    // preprocess_video would), so a list of huge images never sits in memory at once.
-    indices = sample_frame_indices(static_cast<int64_t>(blobs.size()), fps);
-    const int64_t n = static_cast<int64_t>(indices.size());
-    const PixelBudget b = video_budget_for(n, ref.min_pixels, ref.max_pixels, clip, tp);
-    const PreprocessOptions opt = s.model->preprocess_options(b);
-    std::vector<Image> frames;
-    ResizeTarget target;
-    int w0 = 0, h0 = 0;
-    for (int64_t i : indices) {
-      const auto& bytes = blobs[static_cast<size_t>(i)];
-      Image img = decode_image(bytes.data(), bytes.size());
-      if (frames.empty()) {
-        w0 = img.width;
-        h0 = img.height;
-        target = video_resize_target(n, h0, w0, b, opt);
+  // Decoding and sampling are the request's business (a broken file is a 400);
+  // the encoder below is ours (a failure there is a 500, fault_response.h).
+  try {
+    if (ref.frames.empty()) {
+      VideoDecodeOptions vo;
+      vo.sampling.fps = fps;
+      vo.limits.time_limit_s = 60;
+      vo.resize_budget = clip;
+      vo.frame_min_pixels = ref.min_pixels;
+      vo.frame_max_pixels = ref.max_pixels;
+      vo.preprocess = s.model->preprocess_options(clip);
+      const DecodedVideo dv = decode_video(blobs[0].data(), blobs[0].size(), vo);
+      pv = patchify_resized_video(dv.frames, vo.preprocess);
+      indices = dv.indices;
+      native_fps = dv.info.fps;
+    } else {
+      // A frame list is a video at `fps` frames per second, sampled at 2 fps as HF does.
+      // Each frame is resized as soon as it is decoded (to frame 0's target, as
+      // preprocess_video would), so a list of huge images never sits in memory at once.
+      indices = sample_frame_indices(static_cast<int64_t>(blobs.size()), fps);
+      const int64_t n = static_cast<int64_t>(indices.size());
+      const PixelBudget b = video_budget_for(n, ref.min_pixels, ref.max_pixels, clip, tp);
+      const PreprocessOptions opt = s.model->preprocess_options(b);
+      std::vector<Image> frames;
+      ResizeTarget target;
+      int w0 = 0, h0 = 0;
+      for (int64_t i : indices) {
+        const auto& bytes = blobs[static_cast<size_t>(i)];
+        Image img = decode_image(bytes.data(), bytes.size());
+        if (frames.empty()) {
+          w0 = img.width;
+          h0 = img.height;
+          target = video_resize_target(n, h0, w0, b, opt);
+        }
+        QVL_CHECK(img.width == w0 && img.height == h0, "video frames differ in size: frame ", i, " is ", img.width, "x",
+                  img.height, ", frame ", indices[0], " is ", w0, "x", h0);
+        if (img.width != target.width || img.height != target.height)
+          img = resize_image(img, target.width, target.height, opt.resize);
+        frames.push_back(std::move(img));
       }
-      QVL_CHECK(img.width == w0 && img.height == h0, "video frames differ in size: frame ", i, " is ", img.width, "x",
-                img.height, ", frame ", indices[0], " is ", w0, "x", h0);
-      if (img.width != target.width || img.height != target.height)
-        img = resize_image(img, target.width, target.height, opt.resize);
-      frames.push_back(std::move(img));
+      pv = patchify_resized_video(frames, opt);
     }
-    pv = patchify_resized_video(frames, opt);
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    throw ApiError(400, e.what(), "messages", "invalid_video");
   }
   s.engine->run_compute(
       [&](ThreadPool& pool) { out.features = std::make_shared<const VisionOutput>(s.model->encode(pv, pool)); });
@@ -217,23 +190,34 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
       if (ref.video) {
         try {
           videos.push_back(encode_video_part(*s, ref));
-        } catch (const ApiError&) {
-          throw;
-        } catch (const Error& e) {
-          throw ApiError(400, "cannot use video " + std::to_string(videos.size() + 1) + ": " + e.what(), "messages",
-                         "invalid_video");
+        } catch (const ApiError& e) {  // the decode's 400; encoder faults pass as 500
+          throw ApiError(e.status(), "cannot use video " + std::to_string(videos.size() + 1) + ": " + e.what(),
+                         e.param(), e.code());
         }
         continue;
       }
-      // detail narrows the server budget; explicit min/max_pixels then narrow it further.
-      PixelBudget budget = budget_for_detail(ref.detail, server);
-      if (ref.min_pixels || ref.max_pixels)
-        budget = clamp_budget({ref.min_pixels ? ref.min_pixels : std::min(budget.min_pixels, ref.max_pixels),
-                               ref.max_pixels ? ref.max_pixels : std::max(budget.max_pixels, ref.min_pixels)},
-                              budget);
-      const std::vector<uint8_t> decoded = ref.bytes ? std::vector<uint8_t>() : decode_data_url(ref.url);
-      const std::vector<uint8_t>& bytes = ref.bytes ? *ref.bytes : decoded;
-      Image img = decode_image(bytes.data(), bytes.size());
+      // Budget, bytes, decode and target size are the request's business (a 400);
+      // the encoder below is ours (a failure there is a 500, fault_response.h).
+      PixelBudget budget;
+      Image img;
+      try {
+        // detail narrows the server budget; explicit min/max_pixels then narrow it further.
+        budget = budget_for_detail(ref.detail, server);
+        if (ref.min_pixels || ref.max_pixels)
+          budget = clamp_budget({ref.min_pixels ? ref.min_pixels : std::min(budget.min_pixels, ref.max_pixels),
+                                 ref.max_pixels ? ref.max_pixels : std::max(budget.max_pixels, ref.min_pixels)},
+                                budget);
+        const std::vector<uint8_t> decoded = ref.bytes ? std::vector<uint8_t>() : decode_data_url(ref.url);
+        const std::vector<uint8_t>& bytes = ref.bytes ? *ref.bytes : decoded;
+        img = decode_image(bytes.data(), bytes.size());
+        const PreprocessOptions po = s->model->preprocess_options(budget);
+        smart_resize(img.height, img.width, po.patch_size * po.merge_size, po.budget.min_pixels,
+                     po.budget.max_pixels);  // throws for an aspect ratio over 200
+      } catch (const ApiError&) {
+        throw;
+      } catch (const Error& e) {
+        throw ApiError(400, std::string("cannot use the image: ") + e.what(), "messages", "invalid_image");
+      }
       std::shared_ptr<const VisionOutput> features;
       s->engine->run_compute([&](ThreadPool& pool) { features = encode_image(*s->model, img, budget, pool, &s->cache); });
       outs.push_back(std::move(features));

@@ -11,6 +11,7 @@
 
 #include "model/config.h"
 #include "serve/deploy/checkpoint.h"
+#include "serve/media/data_url.h"
 #include "serve/media/image_fetch.h"
 
 namespace qvl::serve {
@@ -22,8 +23,5 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
 // Fetches the http(s) URLs of image parts, video files and video frames under
 // the policy (image_fetch.h); data: URLs are left to the hook. Throws ApiError 400.
 void fetch_remote_media(std::vector<ImageRef>& refs, const FetchPolicy& policy);
-
-// Bytes of a data: URL ("data:image/png;base64,...."). Throws ApiError 400.
-std::vector<uint8_t> decode_data_url(const std::string& url);
 
 }  // namespace qvl::serve

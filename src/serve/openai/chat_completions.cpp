@@ -79,13 +79,7 @@ void handle_chat_completions(ServerContext& ctx, const httplib::Request& req, ht
       throw ApiError(400, "the " + std::string(mode_name(decision.mode)) + " checkpoint of '" + found.name +
                      "' has no vision encoder", "messages", "images_not_supported");
     fetch_remote_media(in.images, ctx.opt.image_fetch);  // images, video files and video frames
-    try {
-      input = cp.vision(prompt, in.images);
-    } catch (const ApiError&) {
-      throw;
-    } catch (const Error& e) {
-      throw ApiError(400, std::string("cannot use the image: ") + e.what(), "messages", "invalid_image");
-    }
+    input = cp.vision(prompt, in.images);  // bad media: ApiError 400; encoder faults: 500
   } else {
     input.tokens = cp.tokenizer->encode(prompt, true);
   }

@@ -394,7 +394,9 @@ void run_completion(ServerContext& ctx, const httplib::Request& req, httplib::Re
     const std::string why = e.what();
     if (why.find("queue full") != std::string::npos || why.find("shutting down") != std::string::npos)
       queue_full(ctx, res, "the engine refused the request: " + why);
-    throw ApiError(400, "the engine refused the request: " + why, "messages", "invalid_request");
+    // Everything else the engine checks (prompt length, token ids, spans) was
+    // validated above as a 400: a refusal here is our inconsistency, a 500.
+    throw;
   }
   res.set_header("X-Reasoning-Mode-Used", run->r.decision.header_value());
   request_log_taken_over(true);  // the run writes this request's log record when it ends
