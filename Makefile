@@ -12,7 +12,7 @@ APT_PACKAGES := build-essential cmake nlohmann-json3-dev libcpp-httplib-dev libc
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev libssl-dev zlib1g-dev libre2-dev \
                 pkg-config git curl clang-14 libclang-rt-14-dev \
-                chromium haproxy
+                chromium haproxy python3-requests
 
 .PHONY: all deps deps-apt deps-npm deps-llama-src build serve test test-unit test-node test-fuzz fuzz-build clean
 

@@ -162,3 +162,19 @@ export async function metrics(url) {
   }
   return out;
 }
+
+// A Qwen3-VL instruct + thinking pair, each with its vision mmproj, so one
+// deployment serves images in both modes (the test models' hybrid template takes
+// text only). In a fresh temporary folder: the caller removes `dir`.
+export function visionPair() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qvl-vision-pair-'));
+  const make = (template, seed) => {
+    const model = path.join(dir, `vl-${template}.gguf`);
+    const mmproj = path.join(dir, `vl-${template}-mmproj.gguf`);
+    execFileSync(QVL_BIN, ['make-test-model', '--arch', 'qwen3vl', '--shape', 'tiny', '--format', 'gguf',
+      '--template', template, '--seed', String(seed), '--mmproj-out', mmproj, '--out', model],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+    return { model, mmproj };
+  };
+  return { dir, instruct: make('instruct', 7), thinking: make('thinking', 8) };
+}

@@ -12,6 +12,7 @@ using nlohmann::json;
 void handle_generate_drawio(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   require_ready(ctx);
   GuideRequest in = parse_guide_request(req, {});
+  require_image_or_text(in);
   GuideRun run;
   run.instruction = std::string(in.image_url.empty() ? "Draw this flowchart as a draw.io diagram."
                                                      : "Turn this flowchart into a draw.io diagram.") +

@@ -86,7 +86,6 @@ GuideRequest parse_guide_request(const httplib::Request& req, const std::vector<
   g.text = str_field("text").value_or("");
   g.model = str_field("model").value_or("");
   g.mode = str_field("mode");
-  if (g.image_url.empty() && g.text.empty()) throw bad_param("text", "give an 'image', a 'text' or both");
   if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
     if (!body["max_tokens"].is_number_integer()) throw bad_param("max_tokens", "'max_tokens' must be an integer");
     g.max_tokens = body["max_tokens"].get<int64_t>();
@@ -105,11 +104,19 @@ GuideRequest parse_guide_request(const httplib::Request& req, const std::vector<
   return g;
 }
 
+void require_image_or_text(const GuideRequest& in) {
+  if (in.image_url.empty() && in.text.empty()) throw bad_param("text", "give an 'image', a 'text' or both");
+}
+
 GuideResult run_guided(ServerContext& ctx, const httplib::Request& req, const GuideRequest& in, const GuideRun& run) {
   json content = json::array();
   if (!in.image_url.empty()) content.push_back({{"type", "image_url"}, {"image_url", {{"url", in.image_url}}}});
   content.push_back({{"type", "text"}, {"text", run.instruction}});
-  json chat = {{"messages", json::array({{{"role", "user"}, {"content", content}}})}, {"guided_grammar", run.gbnf}};
+  json chat = {{"messages", json::array({{{"role", "user"}, {"content", content}}})}};
+  if (run.json_schema.is_null()) chat["guided_grammar"] = run.gbnf;
+  else chat["response_format"] = {{"type", "json_schema"},
+                                  {"json_schema", {{"name", "output"}, {"schema", run.json_schema}, {"strict", true}}}};
+  if (run.logprobs) chat["logprobs"] = true;
   if (!in.model.empty()) chat["model"] = in.model;
   if (in.mode) chat["reasoning_mode"] = *in.mode;
   else if (!req.has_header("X-Reasoning-Mode")) chat["task"] = run.task;
@@ -144,6 +151,7 @@ GuideResult run_guided(ServerContext& ctx, const httplib::Request& req, const Gu
   r.model = answer.value("model", in.model);
   r.usage = answer["usage"];
   r.mode = answer["reasoning_mode"];
+  if (choice.contains("logprobs") && choice["logprobs"].is_object()) r.logprobs = choice["logprobs"].value("content", json::array());
   return r;
 }
 

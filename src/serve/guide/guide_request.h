@@ -28,15 +28,21 @@ struct GuideRequest {
 // than `extra_fields` are a 400 naming them.
 GuideRequest parse_guide_request(const httplib::Request& req, const std::vector<std::string>& extra_fields);
 
+// html and drawio: at least one of `image` and `text` (a 400 naming `text`).
+void require_image_or_text(const GuideRequest& in);
+
 struct GuideRun {
   std::string instruction;  // the user text the model gets (the client's text, framed by the endpoint)
-  std::string gbnf;         // the output grammar
+  std::string gbnf;         // the output grammar (GBNF), or
+  nlohmann::json json_schema;  // ... a JSON Schema for the output (when not null)
+  bool logprobs = false;    // ask for the answer's token log-probabilities (GuideResult::logprobs)
   std::string task;         // router task hint when the client sets no mode ("code", "agent")
 };
 
 struct GuideResult {
   std::string content, reasoning, model, finish_reason;
   nlohmann::json usage, mode;
+  nlohmann::json logprobs;  // choices[0].logprobs.content when GuideRun::logprobs (reasoning tokens too)
 };
 
 // Runs the request through the chat completion path (mode resolution, router,

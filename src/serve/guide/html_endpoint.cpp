@@ -13,6 +13,7 @@ using nlohmann::json;
 void handle_generate_html(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
   require_ready(ctx);
   GuideRequest in = parse_guide_request(req, {"allow_script"});
+  require_image_or_text(in);
   bool allow_script = false;
   if (in.extra.contains("allow_script")) {
     if (!in.extra["allow_script"].is_boolean()) throw bad_param("allow_script", "'allow_script' must be true or false");

@@ -177,6 +177,7 @@ HttpServer::HttpServer(ServerContext& ctx) : ctx_(ctx), svr_(std::make_unique<Gu
   s.Post("/v1/completions", post(handle_completions));
   s.Post("/v1/generate/html", post(handle_generate_html));
   s.Post("/v1/generate/drawio", post(handle_generate_drawio));
+  s.Post("/v1/agent/action", post(handle_agent_action));
   s.Post("/completions", post(handle_completions));
   s.Get("/v1/models", route(handle_models));
   s.Get("/models", route(handle_models));
