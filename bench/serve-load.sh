@@ -11,8 +11,7 @@
 #   env: QVL=build/bin/qvl, CLIENTS="1 4 8 16", GEN=128, CTX=2048 (per sequence),
 #        THINKING=8 (mode test clients), PROBES=8, MODE_TTFT=1 (0 skips the mode test)
 # llama-server comes from bench/build-llamacpp.sh (.cache/, long to build on 2 cores);
-# without it only qvl rows are printed. The llama-server branch has not been run
-# yet (it was not built on the development machine when this was written).
+# without it only qvl rows are printed. Results: bench/RESULTS.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -6,7 +6,7 @@
 #
 # usage: bench/serve-rss.sh MODEL.gguf [MMPROJ.gguf]
 #   env: QVL=build/bin/qvl, CTX=8192, THREADS=2, LLAMA=1 (llama-server instead),
-#        LLAMA_SERVER=path (default /work/wt-serving/.cache/llama.cpp-build/bin/llama-server)
+#        LLAMA_SERVER=path (default .cache/llama.cpp-build/bin/llama-server, from bench/build-llamacpp.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 model="${1:?usage: bench/serve-rss.sh MODEL.gguf [MMPROJ.gguf]}"
@@ -14,7 +14,7 @@ mmproj="${2:-}"
 ctx="${CTX:-8192}"
 threads="${THREADS:-2}"
 qvl="${QVL:-$root/build/bin/qvl}"
-llama_server="${LLAMA_SERVER:-/work/wt-serving/.cache/llama.cpp-build/bin/llama-server}"
+llama_server="${LLAMA_SERVER:-$root/.cache/llama.cpp-build/bin/llama-server}"
 log="$(mktemp)"
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -f "$log"; }
