@@ -390,28 +390,14 @@ test('a GUI action is drawn as a marker at its pixel coordinates on the screensh
   await page.waitForSelector('body[data-ready="1"]');
   await (await page.$('#shot')).uploadFile(pngFile('phone.png', 200, 100, 90));
   await page.waitForFunction(() => document.querySelector('#shot-img').naturalWidth === 200);
-  const direct = await postJson(server.url + '/v1/agent/action',
-    { image: pngDataUrl(200, 100, 90), instruction: 'turn off Bluetooth', max_tokens: 64 });
-  let want;
-  if (direct.status === 200) {
-    want = direct.json.coordinates;  // the real endpoint (seeded sampling is not assumed: read the page's own answer below)
-  } else {
-    // STUB: this build has no /v1/agent/action (it is built on the `guide` branch), so the
-    // test answers that one request itself with the documented shape. Only the marker
-    // drawing is tested here, not the endpoint.
-    await page.setRequestInterception(true);
-    page.on('request', (r) => {
-      if (r.url().endsWith('/v1/agent/action'))
-        return r.respond({ status: 200, contentType: 'application/json', body: JSON.stringify({
-          action: 'tap', element: 'Bluetooth toggle', coordinates: [150, 25], confidence: 0.9 }) });
-      return r.continue();
-    });
-    want = [150, 25];
-  }
+  // The real endpoint, on the instruct checkpoint (the one with the vision tower here):
+  // its coordinates are in the screenshot's pixels; the page must draw what it got.
+  await page.select('#mode', 'instruct');
   await page.click('#ask-action');
   await page.waitForFunction(() => !document.querySelector('#marker').hidden, { timeout: 120000 });
   const shown = JSON.parse(await page.$eval('#action-json', (e) => e.textContent));
-  if (direct.status === 200) want = shown.coordinates;
+  assert.ok(shown.action && Array.isArray(shown.coordinates), `the endpoint answered an action: ${JSON.stringify(shown)}`);
+  const want = shown.coordinates;
   const pos = await page.evaluate(() => {
     const img = document.querySelector('#shot-img').getBoundingClientRect();
     const m = document.querySelector('#marker').getBoundingClientRect();
