@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,10 @@
 #include "base/error.h"
 #include "input/video/video_file.h"
 #include "video_writer.h"
+
+extern "C" {
+#include <libavutil/mem.h>
+}
 
 namespace qvl {
 namespace {
@@ -290,6 +296,33 @@ TEST(VideoFile, TruncationsAndByteFlipsNeverCrash) {
     EXPECT_GT(refused, 0) << c.file;  // the tiny truncations at least
     EXPECT_GT(ok, 0) << c.file;       // most single flips land in pixel data
   }
+}
+
+}  // namespace
+}  // namespace qvl
+
+namespace qvl {
+namespace {
+
+// Found by fuzz_video_probe (10-minute run): a 945-byte MP4 whose header made the
+// demuxer allocate and zero ~170 MB in one block. FFmpeg's single-allocation cap
+// (video_detail::quiet_ffmpeg, 128 MiB) refuses it; the largest legitimate block
+// (one RGB24 frame at max_frame_pixels, 107 MB) still fits.
+TEST(VideoFile, FfmpegSingleAllocationsAreCapped) {
+  std::ifstream f(std::string(QVL_SOURCE_DIR) + "/tests/fuzz/corpus/video_probe/mp4-170mb-single-alloc",
+                  std::ios::binary);
+  ASSERT_TRUE(f) << "seed corpus file missing";
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  try {
+    probe_video(bytes.data(), bytes.size());
+  } catch (const Error&) {  // refused with a clear error is fine; a crash or the block is not
+  }
+  void* big = av_malloc(size_t{170} << 20);
+  EXPECT_EQ(big, nullptr) << "FFmpeg's allocation cap is not set after a probe";
+  av_free(big);
+  void* frame = av_malloc(size_t{8192} * 4352 * 3);
+  EXPECT_NE(frame, nullptr) << "the cap refuses a max-size RGB frame";
+  av_free(frame);
 }
 
 }  // namespace
