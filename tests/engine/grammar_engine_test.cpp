@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "fake_model.h"
+#include "run_to_end.h"
 #include "grammar/compiled_grammar.h"
 #include "grammar/front_ends.h"
 #include "grammar/matcher.h"
@@ -30,10 +31,7 @@ std::shared_ptr<grammar::TokenTrie> fake_trie() {
   return std::make_shared<grammar::TokenTrie>(bytes, usable, std::vector<int32_t>{kImEnd});
 }
 
-struct Generated {
-  std::string text;
-  GenerationResult result;
-};
+using test::Generated;
 
 Generated generate(FakeModel& m, std::shared_ptr<grammar::CompiledGrammar> g, uint64_t seed, bool think) {
   EngineOptions o;
@@ -54,20 +52,7 @@ Generated generate(FakeModel& m, std::shared_ptr<grammar::CompiledGrammar> g, ui
     req.thinking.think_end_id = kThinkClose;
   }
   req.grammar = std::make_shared<grammar::Matcher>(g, fake_trie());
-  Generated run;
-  auto done = std::make_shared<std::promise<void>>();
-  req.on_token = [&run](const TokenEvent& ev) {
-    run.text += ev.text;
-    return true;
-  };
-  req.on_done = [&run, done](const GenerationResult& r) {
-    run.result = r;
-    done->set_value();
-  };
-  auto f = done->get_future();
-  e.submit(std::move(req));
-  f.wait();
-  return run;
+  return test::run_to_end(e, std::move(req));
 }
 
 TEST(GrammarEngine, EveryOutputFollowsTheSchema) {

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "engine/grammar_steering.h"
 #include "fake_model.h"
+#include "run_to_end.h"
 #include "grammar/compiled_grammar.h"
 #include "grammar/completion_plan.h"
 #include "grammar/front_ends.h"
@@ -149,10 +150,7 @@ TEST(CompletionSteering, EveryBudgetFromTheMinimumEndsComplete) {
 }
 
 // The whole engine: the fake model's hash logits, max_tokens from the minimum up.
-struct Generated {
-  std::string text;
-  GenerationResult result;
-};
+using test::Generated;
 
 Generated generate(FakeModel& m, std::shared_ptr<grammar::CompiledGrammar> g, uint64_t seed, int max_tokens,
                    bool think) {
@@ -180,20 +178,7 @@ Generated generate(FakeModel& m, std::shared_ptr<grammar::CompiledGrammar> g, ui
     req.thinking.think_end_id = kThinkClose;
     req.thinking.answer_reserve = static_cast<int>(grammar::tokens_to_complete(*req.grammar));
   }
-  Generated run;
-  auto done = std::make_shared<std::promise<void>>();
-  req.on_token = [&run](const TokenEvent& ev) {
-    run.text += ev.text;
-    return true;
-  };
-  req.on_done = [&run, done](const GenerationResult& r) {
-    run.result = r;
-    done->set_value();
-  };
-  auto f = done->get_future();
-  e.submit(std::move(req));
-  f.wait();
-  return run;
+  return test::run_to_end(e, std::move(req));
 }
 
 TEST(CompletionSteering, EngineOutputIsCompleteAtMaxTokens) {
