@@ -10,6 +10,7 @@
 #include "base/fp16.h"
 #include "kernels/gemm.h"
 #include "kernels/ggml_scalar.h"
+#include "kernels/quant_gemm.h"
 #include "kernels/vec_dot.h"
 #include "runtime/quantize.h"
 #include "runtime/repack.h"
@@ -105,6 +106,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
   const GemmFn gemm = float_gemm_for(w.dtype);
   const int gemm_cols = gemm_kernels().cols;
+  // Q8_0 weights (never repacked) take the multi-row tiles, bit-identical to fn, for
+  // runs of 2+ tokens; one token (decode) streams each row once through fn, which
+  // kept up with memory better than a 4-row tile did (bench/RESULTS.md).
+  const QuantGemmFn qgemm = w.dtype == DType::kQ8_0 ? quant_gemm_kernels().q8_0 : nullptr;
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
   // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
   // rest the gemm tiles (tinyBLAS's order; it declines k % 16 != 0, so those go alone).
@@ -161,6 +166,11 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
             const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
             gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xt), xs, nx, yt + r,
                  static_cast<size_t>(n_out));
+          }
+        } else if (qgemm && nx >= 2) {
+          for (int64_t r = r0; r < r1; r += kQuantGemmRows) {
+            const int nr = static_cast<int>(std::min<int64_t>(kQuantGemmRows, r1 - r));
+            qgemm(k, wdata + r * ws, ws, nr, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
           }
         } else {
           const VecDotFn dot = a0 ? gemv16 : fn;
