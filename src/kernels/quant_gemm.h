@@ -1,6 +1,7 @@
 // Register-blocked tiles for Q8_0 weights against Q8_0 activations (kernels layer):
 // several weight rows times several tokens per call, for matmul on Q8_0 weights that
-// are not repacked (runtime/repack.h packs only Q4_0 / Q4_K). vec_dot's one row x
+// are not repacked (runtime/repack.h: QVL_REPACK=0, or rows % 8 != 0), in ggml's
+// x86 Q8_0 order, the one llama.cpp uses. vec_dot's one row x
 // up to 4 tokens converts every (row, token) pair's two fp16 block scales again and
 // reloads each activation block per row; a tile converts the scales once per block
 // (one vcvtph2ps for all rows, one for all tokens) and multiplies them lane-wise, as

@@ -106,7 +106,8 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const VecDotFn fn = kernel_for(vec_dot_kernels(), w.dtype);
   const GemmFn gemm = float_gemm_for(w.dtype);
   const int gemm_cols = gemm_kernels().cols;
-  // Q8_0 weights (never repacked) take the multi-row tiles, bit-identical to fn, for
+  // Q8_0 weights not repacked (QVL_REPACK=0, rows % 8 != 0) take the multi-row tiles,
+  // ggml's x86 order and bit-identical to fn, for
   // runs of 2+ tokens; one token (decode) streams each row once through fn, which
   // kept up with memory better than a 4-row tile did (bench/RESULTS.md).
   const QuantGemmFn qgemm = w.dtype == DType::kQ8_0 ? quant_gemm_kernels().q8_0 : nullptr;

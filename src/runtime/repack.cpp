@@ -17,7 +17,7 @@ namespace {
 
 constexpr int64_t kChunkRows = 2 * kRepackRows;  // one AVX-512 step: two packed groups
 
-bool packable_type(DType t) { return t == DType::kQ4_0 || t == DType::kQ4_K; }
+bool packable_type(DType t) { return t == DType::kQ4_0 || t == DType::kQ4_K || t == DType::kQ8_0; }
 
 thread_local const int32_t* tl_seq = nullptr;  // RepackSequences
 thread_local int64_t tl_seq_n = 0;
@@ -53,13 +53,14 @@ bool repack_enabled() {
 size_t repacked_bytes(DType t, int64_t rows, int64_t k) {
   if (t == DType::kQ4_0) return repacked_bytes_q4_0(rows, k);
   if (t == DType::kQ4_K) return repacked_bytes_q4_K(rows, k);
+  if (t == DType::kQ8_0) return repacked_bytes_q8_0(rows, k);
   return 0;
 }
 
 bool repack_eligible(const Tensor& w) {
   if (!repack_enabled() || !packable_type(w.dtype) || w.shape.size() < 2 || !w.data) return false;
   const int64_t n_out = w.shape[w.shape.size() - 2], k = w.cols();
-  const int64_t block = w.dtype == DType::kQ4_0 ? kQK : kQK_K;
+  const int64_t block = w.dtype == DType::kQ4_K ? kQK_K : kQK;
   return n_out > 0 && n_out % kRepackRows == 0 && k > 0 && k % block == 0;
 }
 
@@ -71,10 +72,10 @@ bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gem
   std::vector<uint8_t> buf(dst_bytes * size_t(n_mat));
   const auto* src = static_cast<const uint8_t*>(w.data);
   for (int64_t e = 0; e < n_mat; ++e) {
-    if (w.dtype == DType::kQ4_0)
-      repack_q4_0(src + e * src_bytes, n_out, k, buf.data() + e * dst_bytes);
-    else
-      repack_q4_K(src + e * src_bytes, n_out, k, buf.data() + e * dst_bytes);
+    uint8_t* dst = buf.data() + e * dst_bytes;
+    if (w.dtype == DType::kQ4_0) repack_q4_0(src + e * src_bytes, n_out, k, dst);
+    else if (w.dtype == DType::kQ8_0) repack_q8_0(src + e * src_bytes, n_out, k, dst);
+    else repack_q4_K(src + e * src_bytes, n_out, k, dst);
   }
   // Matmuls read only the packed copy from now on: let the mapped original's pages
   // go, so the weight is resident once, not twice (issue 10, item 5). Anything that
@@ -101,10 +102,11 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
             "matmul: weight '", w.name, "' has no usable packed copy");
   const int64_t k = w.cols(), n_out = w.rows();
   if (n_tok == 0 || n_out == 0) return;
-  const bool q4_0 = w.dtype == DType::kQ4_0;
-  const size_t xs = q4_0 ? repack_act_bytes_q8_0(k) : row_bytes(DType::kQ8_K, k);
+  // Q4_0 and Q8_0 read Q8_0 activations and have one order; Q4_K reads Q8_K.
+  const bool q8_act = w.dtype == DType::kQ4_0 || w.dtype == DType::kQ8_0;
+  const size_t xs = q8_act ? repack_act_bytes_q8_0(k) : row_bytes(DType::kQ8_K, k);
   thread_local std::vector<uint8_t> gemm_buf;  // the pool's threads read it through `gemm`
-  gemm_tokens(n_tok, single, w.packed_gemv_only || q4_0, gemm_buf);
+  gemm_tokens(n_tok, single, w.packed_gemv_only || q8_act, gemm_buf);
   const uint8_t* gemm = gemm_buf.data();
 
   const RepackKernels& kern = repack_kernels();
@@ -114,12 +116,12 @@ void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, T
   const int64_t grain = std::max<int64_t>(1, 65536 / k);
   pool.parallel_for(n_tok, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      const RepackQuantizeFn quant = q4_0 ? kern.q8_0_sums : gemm[t] ? kern.q8_K_x4 : kern.q8_K;
+      const RepackQuantizeFn quant = q8_act ? kern.q8_0_sums : gemm[t] ? kern.q8_K_x4 : kern.q8_K;
       quant(x + t * k, xq + t * xs, k);
     }
   });
 
-  const RepackMatmulFn fn = q4_0 ? kern.q4_0 : kern.q4_K;
+  const RepackMatmulFn fn = w.dtype == DType::kQ4_0 ? kern.q4_0 : w.dtype == DType::kQ8_0 ? kern.q8_0 : kern.q4_K;
   const size_t group_bytes = repacked_bytes(w.dtype, kRepackRows, k);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int64_t n_chunks = (n_out + kChunkRows - 1) / kChunkRows;

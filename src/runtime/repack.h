@@ -1,6 +1,8 @@
-// Load-time packing of Q4_0 / Q4_K weights into 8-row groups and the matmul on
-// them (runtime layer), as llama.cpp's CPU "repack" buffer does on x86: same
-// eligibility (rows % 8 == 0), same float order, same token grouping. The mapped
+// Load-time packing of Q4_0 / Q4_K / Q8_0 weights into 8-row groups and the matmul
+// on them (runtime layer). Q4_0 / Q4_K as llama.cpp's CPU "repack" buffer does on
+// x86: same eligibility (rows % 8 == 0), same float order, same token grouping.
+// Q8_0, which llama.cpp multiplies unpacked on x86, in the Q4_0 order (decision
+// 0018: faster prefill; QVL_REPACK=0 restores ggml's x86 Q8_0 order). The mapped
 // original is left in the file: once packed, its resident pages are dropped
 // (release_mapped_pages), so a packed weight costs its packed size, not twice.
 #pragma once
@@ -12,7 +14,7 @@
 
 namespace qvl {
 
-// Whether a weight gets a packed copy: Q4_0 or Q4_K, every matrix (the innermost
+// Whether a weight gets a packed copy: Q4_0, Q4_K or Q8_0, every matrix (the innermost
 // two dims, [.., n_out, k]) with n_out % 8 == 0, and packing not switched off by
 // QVL_REPACK=0 in the environment (for A/B comparisons).
 bool repack_enabled();
@@ -33,7 +35,7 @@ bool repack_weight(Tensor& w, std::vector<std::vector<uint8_t>>& store, bool gem
 // single[t] != 0 (llama.cpp runs them in a batch of one; runtime/matmul.h), and for
 // the last n % 4 tokens of each run of batched tokens (one sequence's run when
 // RepackSequences says so, else the whole run); the 4-token (gemm) order with
-// quantize_row_q8_K_x4 for the rest. Q4_0 has one order for both.
+// quantize_row_q8_K_x4 for the rest. Q4_0 and Q8_0 have one order for both.
 void matmul_repacked(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool,
                      const uint8_t* single = nullptr);
 

@@ -1,4 +1,4 @@
-// Packed q4_0 / q4_K kernels: the scalar reference against the fma chain written
+// Packed q4_0 / q4_K / q8_0 kernels: the scalar reference against the fma chain written
 // from the block formats (bit-exact), every ISA against the reference (bit-exact),
 // the reference against vec_dot (float tolerance), and the activation quantisers.
 #include "kernels/repack.h"
@@ -27,7 +27,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
   return v;
 }
 
-enum class Fmt { kQ4_0, kQ4_K };
+enum class Fmt { kQ4_0, kQ4_K, kQ8_0 };
 
 struct Case {
   Fmt type;
@@ -44,15 +44,22 @@ struct Operands {
 
 Operands make(const Case& c, uint32_t seed, bool x4_quant = false) {
   Operands o;
-  const bool q40 = c.type == Fmt::kQ4_0;
+  const bool q40 = c.type == Fmt::kQ4_0 || c.type == Fmt::kQ8_0;  // q8_0 activations
+  const bool q80 = c.type == Fmt::kQ8_0;
   const int64_t block = q40 ? kQK : kQK_K;
-  o.w_row = size_t(c.k / block) * (q40 ? sizeof(BlockQ4_0) : sizeof(BlockQ4_K));
+  o.w_row = size_t(c.k / block) * (q80 ? sizeof(BlockQ8_0) : q40 ? sizeof(BlockQ4_0) : sizeof(BlockQ4_K));
   o.w.resize(o.w_row * c.rows);
   const auto wf = random_floats(size_t(c.rows * c.k), seed);
   for (int64_t r = 0; r < c.rows; ++r)
-    (q40 ? quantize_row_q4_0 : quantize_row_q4_K)(wf.data() + r * c.k, o.w.data() + r * o.w_row, c.k);
-  o.packed.resize(q40 ? repacked_bytes_q4_0(c.rows, c.k) : repacked_bytes_q4_K(c.rows, c.k));
-  (q40 ? repack_q4_0 : repack_q4_K)(o.w.data(), c.rows, c.k, o.packed.data());
+    (q80 ? quantize_row_q8_0 : q40 ? quantize_row_q4_0 : quantize_row_q4_K)(wf.data() + r * c.k,
+                                                                            o.w.data() + r * o.w_row, c.k);
+  if (q80) {  // codes -128 (|w| = 128, the widest maddubs operand) and 127 occur in files
+    auto* b = reinterpret_cast<BlockQ8_0*>(o.w.data());
+    for (int64_t i = 0; i < c.rows * (c.k / kQK); i += 3) b[i].qs[i % kQK] = -128, b[i].qs[(i + 5) % kQK] = 127;
+  }
+  o.packed.resize(q80 ? repacked_bytes_q8_0(c.rows, c.k) : q40 ? repacked_bytes_q4_0(c.rows, c.k)
+                                                               : repacked_bytes_q4_K(c.rows, c.k));
+  (q80 ? repack_q8_0 : q40 ? repack_q4_0 : repack_q4_K)(o.w.data(), c.rows, c.k, o.packed.data());
   o.x_row = q40 ? repack_act_bytes_q8_0(c.k) : size_t(c.k / kQK_K) * sizeof(BlockQ8_K);
   o.x.resize(o.x_row * c.n_x);
   const auto xf = random_floats(size_t(c.n_x * c.k), seed + 1, 3.0f);
@@ -70,6 +77,16 @@ Operands make(const Case& c, uint32_t seed, bool x4_quant = false) {
 float expected(const Case& c, const Operands& o, int64_t r, int t, RepackOrder order) {
   const uint8_t* xrow = o.x.data() + t * o.x_row;
   float acc = 0.0f, accm = 0.0f;
+  if (c.type == Fmt::kQ8_0) {
+    const auto* w = reinterpret_cast<const BlockQ8_0*>(o.w.data() + r * o.w_row);
+    const auto* x = reinterpret_cast<const BlockQ8_0*>(xrow);
+    for (int64_t b = 0; b < c.k / kQK; ++b) {
+      int isum = 0;
+      for (int j = 0; j < kQK; ++j) isum += w[b].qs[j] * x[b].qs[j];
+      acc = std::fma(float(isum), fp16_to_f32(w[b].d) * fp16_to_f32(x[b].d), acc);
+    }
+    return acc;
+  }
   if (c.type == Fmt::kQ4_0) {
     const auto* w = reinterpret_cast<const BlockQ4_0*>(o.w.data() + r * o.w_row);
     const auto* x = reinterpret_cast<const BlockQ8_0*>(xrow);
@@ -125,14 +142,18 @@ const Case kCases[] = {
     // one group at a time.
     {Fmt::kQ4_0, 24, 224, 1},  {Fmt::kQ4_0, 40, 1024, 1}, {Fmt::kQ4_0, 8, 64, 1},
     {Fmt::kQ4_K, 40, 512, 1},
+    // q8_0: several tokens take two groups side by side on AVX-512 (24 rows: a lone
+    // last group), one token one group at a time.
+    {Fmt::kQ8_0, 8, 32, 1},    {Fmt::kQ8_0, 24, 96, 3},   {Fmt::kQ8_0, 40, 224, 4},
+    {Fmt::kQ8_0, 16, 2048, 2}, {Fmt::kQ8_0, 24, 1024, 1}, {Fmt::kQ8_0, 32, 64, 4},
 };
 
 std::vector<float> run(const RepackKernels& kern, const Case& c, const Operands& o, RepackOrder order) {
   // Output stride wider than the row count, poisoned, to catch stray writes.
   const size_t os = size_t(c.rows + 5);
   std::vector<float> out(os * c.n_x, NAN);
-  (c.type == Fmt::kQ4_0 ? kern.q4_0 : kern.q4_K)(c.k, o.packed.data(), c.rows, o.x.data(), o.x_row, c.n_x,
-                                                    out.data(), os, order);
+  const RepackMatmulFn fn = c.type == Fmt::kQ4_0 ? kern.q4_0 : c.type == Fmt::kQ8_0 ? kern.q8_0 : kern.q4_K;
+  fn(c.k, o.packed.data(), c.rows, o.x.data(), o.x_row, c.n_x, out.data(), os, order);
   return out;
 }
 
@@ -181,7 +202,9 @@ TEST(Repack, ReferenceAgreesWithVecDot) {
     for (int t = 0; t < c.n_x; ++t)
       for (int64_t r = 0; r < c.rows; ++r) {
         float want = 0;
-        const VecDotFn fn = c.type == Fmt::kQ4_0 ? kVecDotRef.q4_0 : kVecDotRef.q4_K;
+        const VecDotFn fn = c.type == Fmt::kQ4_0   ? kVecDotRef.q4_0
+                            : c.type == Fmt::kQ8_0 ? kVecDotRef.q8_0
+                                                   : kVecDotRef.q4_K;
         fn(c.k, o.w.data() + r * o.w_row, o.x.data() + t * o.x_row, o.x_row, 1, &want, 1);
         EXPECT_NEAR(got[t * os + r], want, 1e-5f * c.k * (1.0f + std::fabs(want)))
             << "type " << int(c.type) << " k " << c.k;

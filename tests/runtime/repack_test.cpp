@@ -58,6 +58,9 @@ TEST(RepackRuntime, Eligibility) {
   EXPECT_FALSE(repack_weight(a.t, a.store, false));  // 12 rows: not a multiple of 8
   EXPECT_FALSE(repack_weight(b.t, b.store, false));  // no packed layout for f16
   EXPECT_TRUE(repack_weight(c.t, c.store, false));
+  Weight d = make_weight(DType::kQ8_0, {8, 64}, 4);
+  EXPECT_TRUE(repack_weight(d.t, d.store, false));
+  EXPECT_EQ(repacked_bytes(DType::kQ8_0, 8, 64), d.store[0].size());
   EXPECT_EQ(a.t.packed, nullptr);
   EXPECT_NE(c.t.packed, nullptr);
   EXPECT_EQ(c.store.size(), 1u);
@@ -68,10 +71,10 @@ TEST(RepackRuntime, AgreesWithUnpackedAndReferenceForEveryThreadCount) {
   if (!repack_enabled()) GTEST_SKIP() << "QVL_REPACK=0";
   ThreadPool one(1), three(3);
   uint32_t seed = 10;
-  for (DType dt : {DType::kQ4_0, DType::kQ4_K})
+  for (DType dt : {DType::kQ4_0, DType::kQ4_K, DType::kQ8_0})
     for (int64_t rows : {8, 24, 40})
       for (int64_t n : {1, 3, 4, 7, 9}) {
-        const int64_t k = dt == DType::kQ4_0 ? 96 : 512;
+        const int64_t k = dt == DType::kQ4_K ? 512 : 96;
         Weight w = make_weight(dt, {rows, k}, seed++);
         const Tensor plain = w.t;
         ASSERT_TRUE(repack_weight(w.t, w.store, false));

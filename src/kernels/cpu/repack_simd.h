@@ -1,4 +1,4 @@
-// Packed q4_0 / q4_K matmul bodies shared by cpu/repack_avx2.cpp and
+// Packed q4_0 / q4_K / q8_0 matmul bodies shared by cpu/repack_avx2.cpp and
 // cpu/repack_avx512.cpp (kernels/cpu). Include only from those, after defining
 // QVL_SIMD_NS. One int32 lane per weight row: a 32-bit word of 4 codes (unsigned
 // nibbles) times 4 broadcast activation codes per step (vpdpbusd, or maddubs+madd
@@ -48,6 +48,18 @@ struct V8 {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
 #endif
   }
+  // Signed codes w (abs |w|) times 4 broadcast signed activation codes: w's sign
+  // moves onto x, so the unsigned operand is |w| <= 128 and pair sums stay
+  // <= 2*128*127 (no maddubs saturation).
+  static I abs(I w) { return _mm256_sign_epi8(w, w); }
+  static I sdot(I acc, I u, I w, int32_t x) {
+    const __m256i s = _mm256_sign_epi8(_mm256_set1_epi32(x), w);
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+  }
   static F halves(const uint16_t* a, const uint16_t*) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)));
   }
@@ -81,6 +93,12 @@ struct V16 {
   static I hi(I v) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(15)); }
   static I zero() { return _mm512_setzero_si512(); }
   static I dot(I acc, I u, int32_t x) { return _mm512_dpbusd_epi32(acc, u, _mm512_set1_epi32(x)); }
+  static I abs(I w) { return _mm512_abs_epi8(w); }
+  static I sdot(I acc, I u, I w, int32_t x) {
+    const __m512i xv = _mm512_set1_epi32(x);
+    const __m512i s = _mm512_mask_sub_epi8(xv, _mm512_movepi8_mask(w), _mm512_setzero_si512(), xv);
+    return _mm512_dpbusd_epi32(acc, u, s);  // where w = 0, |w| = 0 whatever s is
+  }
   static F halves(const uint16_t* a, const uint16_t* b) {
     const __m128i ha = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
     const __m128i hb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
@@ -210,6 +228,47 @@ inline void q4_0_gemv_pairs(int64_t nb, const PackedQ4_0x8* a, const uint8_t* x,
 }
 #endif
 
+// Q8_0: 8 steps of one word (4 codes) per row per block; the block's integer dot is
+// exact (|sum| <= 32*128*127), then one fma per block in ref/repack_ref.cpp's order.
+// One token keeps two integer chains (even / odd words) to halve the dependency;
+// integer sums, so the split changes no result.
+template <class V, int NX>
+void q8_0_tile(int64_t nb, const PackedQ8_0x8* a, const PackedQ8_0x8* b, const uint8_t* x, size_t xs, float* out,
+               size_t os) {
+  constexpr int kChains = NX == 1 ? 2 : 1;
+  const BlockQ8_0* xb[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) xb[t] = reinterpret_cast<const BlockQ8_0*>(x + t * xs);
+  typename V::F acc[NX];
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) acc[t] = V::fzero();
+  for (int64_t i = 0; i < nb; ++i) {
+    if (NX == 1) prefetch_blocks(a + i + 4, b + i + 4, V::kGroups);
+    typename V::I d[kChains][NX];
+    #pragma GCC unroll 4
+    for (int t = 0; t < NX; ++t)
+      #pragma GCC unroll 2
+      for (int c = 0; c < kChains; ++c) d[c][t] = V::zero();
+    #pragma GCC unroll 8
+    for (int q = 0; q < 8; ++q) {
+      const typename V::I raw = V::load(reinterpret_cast<const uint8_t*>(a[i].qs) + 32 * q,
+                                        reinterpret_cast<const uint8_t*>(b[i].qs) + 32 * q);
+      const typename V::I u = V::abs(raw);
+      #pragma GCC unroll 4
+      for (int t = 0; t < NX; ++t) d[q % kChains][t] = V::sdot(d[q % kChains][t], u, raw, word(xb[t][i].qs + 4 * q));
+    }
+    const typename V::F dw = V::halves(a[i].d, b[i].d);
+    #pragma GCC unroll 4
+    for (int t = 0; t < NX; ++t) {
+      typename V::I is = d[0][t];
+      if constexpr (kChains == 2) is = V::add(is, d[1][t]);
+      acc[t] = V::fma(V::cvt(is), V::fmul(dw, V::fset1(_cvtsh_ss(xb[t][i].d))), acc[t]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) V::store(out + t * os, acc[t]);
+}
+
 template <class V, int NX, RepackOrder kOrder>
 void q4_K_tile(int64_t nb, const PackedQ4_Kx8* a, const PackedQ4_Kx8* b, const uint8_t* x, size_t xs, float* out,
                size_t os) {
@@ -291,6 +350,21 @@ void q4_0_rows(int64_t k, const void* vw, int64_t n_rows, const void* vx, size_t
   for (; g < groups; ++g) q4_0_tile<V8, NX>(nb, w + g * nb, w + g * nb, x, xs, out + g * 8, os);
 }
 
+template <int NX>
+void q8_0_rows(int64_t k, const void* vw, int64_t n_rows, const void* vx, size_t xs, float* out, size_t os) {
+  const int64_t nb = k / kQK, groups = n_rows / kRepackRows;
+  const auto* w = static_cast<const PackedQ8_0x8*>(vw);
+  const auto* x = static_cast<const uint8_t*>(vx);
+  int64_t g = 0;
+#if defined(__AVX512F__)
+  // Several tokens: two groups side by side in 16 lanes; one token reads one group
+  // at a time, one weight stream (as q4_K_rows).
+  if constexpr (NX > 1)
+    for (; g + 1 < groups; g += 2) q8_0_tile<V16, NX>(nb, w + g * nb, w + (g + 1) * nb, x, xs, out + g * 8, os);
+#endif
+  for (; g < groups; ++g) q8_0_tile<V8, NX>(nb, w + g * nb, w + g * nb, x, xs, out + g * 8, os);
+}
+
 template <int NX, RepackOrder kOrder>
 void q4_K_rows(int64_t k, const void* vw, int64_t n_rows, const void* vx, size_t xs, float* out, size_t os) {
   const int64_t nb = k / kQK_K, groups = n_rows / kRepackRows;
@@ -314,6 +388,16 @@ inline void q4_0(int64_t k, const void* w, int64_t n_rows, const void* x, size_t
     case 2: return q4_0_rows<2>(k, w, n_rows, x, xs, out, os);
     case 3: return q4_0_rows<3>(k, w, n_rows, x, xs, out, os);
     default: return q4_0_rows<4>(k, w, n_rows, x, xs, out, os);
+  }
+}
+
+inline void q8_0(int64_t k, const void* w, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os,
+                 RepackOrder) {
+  switch (n_x) {
+    case 1: return q8_0_rows<1>(k, w, n_rows, x, xs, out, os);
+    case 2: return q8_0_rows<2>(k, w, n_rows, x, xs, out, os);
+    case 3: return q8_0_rows<3>(k, w, n_rows, x, xs, out, os);
+    default: return q8_0_rows<4>(k, w, n_rows, x, xs, out, os);
   }
 }
 
@@ -341,7 +425,7 @@ inline void q4_K(int64_t k, const void* w, int64_t n_rows, const void* x, size_t
 constexpr RepackKernels make_repack_table(RepackQuantizeFn q8_0_sums = quantize_row_q8_0_sums,
                                           RepackQuantizeFn q8_K = quantize_row_q8_K,
                                           RepackQuantizeFn q8_K_x4 = quantize_row_q8_K_x4) {
-  return {repack_simd::q4_0, repack_simd::q4_K, q8_0_sums, q8_K, q8_K_x4};
+  return {repack_simd::q4_0, repack_simd::q4_K, repack_simd::q8_0, q8_0_sums, q8_K, q8_K_x4};
 }
 
 }  // namespace qvl::QVL_SIMD_NS

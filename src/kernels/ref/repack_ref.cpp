@@ -1,4 +1,4 @@
-// Packing of Q4_0 / Q4_K rows into 8-row groups, the activation quantisers the packed
+// Packing of Q4_0 / Q4_K / Q8_0 rows into 8-row groups, the activation quantisers the packed
 // kernels read, and the scalar packed kernels (kernels/ref): the oracle for the SIMD
 // ones, with the same float order (one fma per block as kernels/repack.h describes).
 #include <algorithm>
@@ -17,6 +17,9 @@ size_t repacked_bytes_q4_0(int64_t rows, int64_t k) {
 size_t repacked_bytes_q4_K(int64_t rows, int64_t k) {
   return size_t(rows / kRepackRows) * size_t(k / kQK_K) * sizeof(PackedQ4_Kx8);
 }
+size_t repacked_bytes_q8_0(int64_t rows, int64_t k) {
+  return size_t(rows / kRepackRows) * size_t(k / kQK) * sizeof(PackedQ8_0x8);
+}
 
 void repack_q4_0(const void* src, int64_t rows, int64_t k, void* dst) {
   const int64_t nb = k / kQK;
@@ -29,6 +32,21 @@ void repack_q4_0(const void* src, int64_t rows, int64_t k, void* dst) {
         const BlockQ4_0& s = in[(g * kRepackRows + r) * nb + b];
         p.d[r] = s.d;
         for (int q = 0; q < 4; ++q) std::memcpy(&p.qs[32 * q + 4 * r], &s.qs[4 * q], 4);
+      }
+    }
+}
+
+void repack_q8_0(const void* src, int64_t rows, int64_t k, void* dst) {
+  const int64_t nb = k / kQK;
+  const auto* in = static_cast<const BlockQ8_0*>(src);
+  auto* out = static_cast<PackedQ8_0x8*>(dst);
+  for (int64_t g = 0; g < rows / kRepackRows; ++g)
+    for (int64_t b = 0; b < nb; ++b) {
+      PackedQ8_0x8& p = out[g * nb + b];
+      for (int r = 0; r < kRepackRows; ++r) {
+        const BlockQ8_0& s = in[(g * kRepackRows + r) * nb + b];
+        p.d[r] = s.d;
+        for (int q = 0; q < 8; ++q) std::memcpy(&p.qs[32 * q + 4 * r], &s.qs[4 * q], 4);
       }
     }
 }
@@ -115,6 +133,27 @@ void ref_q4_0(int64_t k, const void* vw, int64_t n_rows, const void* x, size_t x
   }
 }
 
+void ref_q8_0(int64_t k, const void* vw, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os,
+              RepackOrder) {
+  const int64_t nb = k / kQK;
+  const auto* w = static_cast<const PackedQ8_0x8*>(vw);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const PackedQ8_0x8* g = w + (r / kRepackRows) * nb;
+    const int lr = int(r % kRepackRows);
+    for (int t = 0; t < n_x; ++t) {
+      const auto* xb = reinterpret_cast<const BlockQ8_0*>(static_cast<const uint8_t*>(x) + t * xs);
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        int isum = 0;
+        for (int q = 0; q < 8; ++q)
+          for (int i = 0; i < 4; ++i) isum += g[b].qs[32 * q + 4 * lr + i] * xb[b].qs[4 * q + i];
+        acc = std::fma(float(isum), fp16_to_f32(g[b].d[lr]) * fp16_to_f32(xb[b].d), acc);
+      }
+      out[t * os + r] = acc;
+    }
+  }
+}
+
 void ref_q4_K(int64_t k, const void* vw, int64_t n_rows, const void* x, size_t xs, int n_x, float* out, size_t os,
               RepackOrder order) {
   const int64_t nb = k / kQK_K;
@@ -161,7 +200,7 @@ void ref_q4_K(int64_t k, const void* vw, int64_t n_rows, const void* x, size_t x
 
 }  // namespace
 
-constinit const RepackKernels kRepackRef = {ref_q4_0, ref_q4_K, quantize_row_q8_0_sums, quantize_row_q8_K,
+constinit const RepackKernels kRepackRef = {ref_q4_0, ref_q4_K, ref_q8_0, quantize_row_q8_0_sums, quantize_row_q8_K,
                                               quantize_row_q8_K_x4};
 
 }  // namespace qvl
