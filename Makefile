@@ -73,7 +73,7 @@ test-node:
 # libFuzzer smoke runs (FUZZ_SECONDS each) of every harness in tests/fuzz, built with
 # clang + ASan + UBSan in their own build dir; long runs: see docs/FUZZING.md.
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 fuzz-build: deps-apt
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQVL_FUZZ=ON \
 	  -DQVL_FUZZ_SMOKE_SECONDS=$(FUZZ_SECONDS) >/dev/null

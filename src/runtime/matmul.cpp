@@ -68,8 +68,16 @@ size_t activation_row_bytes(DType act, int64_t k) {
 }
 
 // Rows per scheduling unit. 16 rows of a 2048-wide Q4_0 weight are 18 KiB: they stay
-// in L1/L2 while every token tile passes over them, so prefill reads weights once.
+// in L1/L2 while every token tile of a token block passes over them.
 constexpr int64_t kRowsPerChunk = 16;
+
+// Activation bytes per token block. A thread takes its chunks once per block of
+// tokens whose converted activations fit in L2 (256 KiB of the 512 KiB-2 MiB L2s of
+// x86 cores), instead of streaming every token's activations once per 16-row chunk:
+// 784 vision patches of width 1024 are 3.2 MB of f32, which was read from L3 once
+// per chunk (bench/RESULTS.md). Which tokens share a block never changes a result:
+// each (row, token) sum is one kernel's own.
+constexpr size_t kTokenBlockBytes = size_t(256) << 10;
 
 void check_matmul_args(const Tensor& w, const float* x, int64_t n_tok, float* y) {
   QVL_CHECK(w.shape.size() == 2, "matmul: weight '", w.name, "' must be 2-D, got ", w.shape_str());
@@ -148,18 +156,23 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const size_t ws = w.row_size();
   const auto* xbytes = static_cast<const uint8_t*>(xq);
   const int64_t n_chunks = (n_out + kRowsPerChunk - 1) / kRowsPerChunk;
-  // parallel_for hands out ranges of chunks; each chunk's rows meet every token tile
-  // before the next chunk starts, so weights come from memory once.
+  // parallel_for hands out ranges of chunks. A thread runs its chunks once per token
+  // block: each chunk's rows meet every token tile of the block, whose activations
+  // stay in L2, and the thread's weights are read once per block.
+  // Tokens per block: a multiple of the widest tile (12), at least one tile.
+  const int64_t block_tok = std::max<int64_t>(12, int64_t(kTokenBlockBytes / xs) / 12 * 12);
   pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
+   for (int64_t tb = 0; tb < n_tok; tb += block_tok) {
+    const int64_t te = std::min(n_tok, tb + block_tok);
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
-      for (int64_t t0 = 0; t0 < n_tok;) {
+      for (int64_t t0 = tb; t0 < te;) {
         // A run of tokens that all take the same order: as many as the float gemm
         // table prefers (GemmKernels::cols), kMaxDotCols for vec_dot.
         const bool a0 = alone(t0);
         const int max_nx = gemm && !a0 ? gemm_cols : kMaxDotCols;
         int nx = 1;
-        while (nx < max_nx && t0 + nx < n_tok && alone(t0 + nx) == a0) ++nx;
+        while (nx < max_nx && t0 + nx < te && alone(t0 + nx) == a0) ++nx;
         float* yt = y + t0 * n_out;
         const uint8_t* xt = xbytes + t0 * xs;
         if (gemm && !a0) {
@@ -180,6 +193,7 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
         t0 += nx;
       }
     }
+   }
   });
 }
 
