@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "kernels/ggml_scalar.h"
 #include "kernels/quant_gemm.h"
+#include "kernels/round_f16.h"
 #include "kernels/vec_dot.h"
 #include "runtime/quantize.h"
 #include "runtime/repack.h"
@@ -55,7 +56,7 @@ void convert_activation(DType act, const float* x, uint8_t* out, int64_t k) {
   if (act == DType::kF16 || act == DType::kBF16) {
     auto* y = reinterpret_cast<float*>(out);
     if (act == DType::kF16)
-      for (int64_t i = 0; i < k; ++i) y[i] = fp16_to_f32(f32_to_fp16(x[i]));
+      kernels::round_to_f16(x, y, k);
     else
       for (int64_t i = 0; i < k; ++i) y[i] = bf16_to_f32(f32_to_bf16(x[i]));
     return;
