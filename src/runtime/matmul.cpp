@@ -116,9 +116,10 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   const GemmFn gemm = float_gemm_for(w.dtype);
   const int gemm_cols = gemm_kernels().cols;
   // Q8_0 weights not repacked (QVL_REPACK=0, rows % 8 != 0) take the multi-row tiles,
-  // ggml's x86 order and bit-identical to fn, for
-  // runs of 2+ tokens; one token (decode) streams each row once through fn, which
-  // kept up with memory better than a 4-row tile did (bench/RESULTS.md).
+  // ggml's x86 order and bit-identical to fn, for runs of 2+ tokens. One token
+  // (decode) streams each row once through fn: a 4-row tile read a cold 2048 x 6144
+  // weight at 7.7 GB/s (AVX2) and 10.5 GB/s (AVX-512) against fn's 24.9 and 19.8
+  // (matmul_bench BM_Decode, 1 thread, one run each on the shared VM).
   const QuantGemmFn qgemm = w.dtype == DType::kQ8_0 ? quant_gemm_kernels().q8_0 : nullptr;
   row_bytes(w.dtype, k);  // throws when k does not fit the block size
   // F16/F32 tokens llama.cpp would run alone take ggml_vec_dot_f16/_f32's order; the
@@ -160,41 +161,42 @@ void matmul(const Tensor& w, const float* x, int64_t n_tok, float* y, ThreadPool
   // parallel_for hands out ranges of chunks. A thread runs its chunks once per token
   // block: each chunk's rows meet every token tile of the block, whose activations
   // stay in L2, and the thread's weights are read once per block.
-  // Tokens per block: a multiple of the widest tile (12), at least one tile.
-  const int64_t block_tok = std::max<int64_t>(12, int64_t(kTokenBlockBytes / xs) / 12 * 12);
+  // Tokens per block: a multiple of the widest tile, at least one tile.
+  const int64_t block_tok =
+      std::max<int64_t>(kGemmMaxCols, int64_t(kTokenBlockBytes / xs) / kGemmMaxCols * kGemmMaxCols);
   pool.parallel_for(n_chunks, 1, [&](int64_t cb, int64_t ce) {
-   for (int64_t tb = 0; tb < n_tok; tb += block_tok) {
-    const int64_t te = std::min(n_tok, tb + block_tok);
-    for (int64_t c = cb; c < ce; ++c) {
-      const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
-      for (int64_t t0 = tb; t0 < te;) {
-        // A run of tokens that all take the same order: as many as the float gemm
-        // table prefers (GemmKernels::cols), kMaxDotCols for vec_dot.
-        const bool a0 = alone(t0);
-        const int max_nx = gemm && !a0 ? gemm_cols : kMaxDotCols;
-        int nx = 1;
-        while (nx < max_nx && t0 + nx < te && alone(t0 + nx) == a0) ++nx;
-        float* yt = y + t0 * n_out;
-        const uint8_t* xt = xbytes + t0 * xs;
-        if (gemm && !a0) {
-          for (int64_t r = r0; r < r1; r += kGemmRows) {
-            const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
-            gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xt), xs, nx, yt + r,
-                 static_cast<size_t>(n_out));
+    for (int64_t tb = 0; tb < n_tok; tb += block_tok) {
+      const int64_t te = std::min(n_tok, tb + block_tok);
+      for (int64_t c = cb; c < ce; ++c) {
+        const int64_t r0 = c * kRowsPerChunk, r1 = std::min(n_out, r0 + kRowsPerChunk);
+        for (int64_t t0 = tb; t0 < te;) {
+          // A run of tokens that all take the same order: as many as the float gemm
+          // table prefers (GemmKernels::cols), kMaxDotCols for vec_dot.
+          const bool a0 = alone(t0);
+          const int max_nx = gemm && !a0 ? gemm_cols : kMaxDotCols;
+          int nx = 1;
+          while (nx < max_nx && t0 + nx < te && alone(t0 + nx) == a0) ++nx;
+          float* yt = y + t0 * n_out;
+          const uint8_t* xt = xbytes + t0 * xs;
+          if (gemm && !a0) {
+            for (int64_t r = r0; r < r1; r += kGemmRows) {
+              const int nr = static_cast<int>(std::min<int64_t>(kGemmRows, r1 - r));
+              gemm(k, wdata + r * ws, ws, nr, reinterpret_cast<const float*>(xt), xs, nx, yt + r,
+                   static_cast<size_t>(n_out));
+            }
+          } else if (qgemm && nx >= 2) {
+            for (int64_t r = r0; r < r1; r += kQuantGemmRows) {
+              const int nr = static_cast<int>(std::min<int64_t>(kQuantGemmRows, r1 - r));
+              qgemm(k, wdata + r * ws, ws, nr, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
+            }
+          } else {
+            const VecDotFn dot = a0 ? gemv16 : fn;
+            for (int64_t r = r0; r < r1; ++r) dot(k, wdata + r * ws, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
           }
-        } else if (qgemm && nx >= 2) {
-          for (int64_t r = r0; r < r1; r += kQuantGemmRows) {
-            const int nr = static_cast<int>(std::min<int64_t>(kQuantGemmRows, r1 - r));
-            qgemm(k, wdata + r * ws, ws, nr, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
-          }
-        } else {
-          const VecDotFn dot = a0 ? gemv16 : fn;
-          for (int64_t r = r0; r < r1; ++r) dot(k, wdata + r * ws, xt, xs, nx, yt + r, static_cast<size_t>(n_out));
+          t0 += nx;
         }
-        t0 += nx;
       }
     }
-   }
   });
 }
 
