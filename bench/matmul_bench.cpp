@@ -12,6 +12,7 @@
 
 #include "base/thread_pool.h"
 #include "runtime/matmul.h"
+#include "runtime/panel_matmul.h"
 #include "runtime/quantize.h"
 
 namespace qvl {
@@ -101,6 +102,44 @@ void BM_Prefill(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The vision encoder's matmuls (Qwen3-VL-2B tower, 448 x 448 image: 784 patches):
+// runtime matmul (ggml's order, activations rounded for F16 weights) against the
+// panel matmul the encoder's default path takes (runtime/panel_matmul.h).
+// args: path (0 matmul, 1 panel), shape (0 qkv 3072x1024, 1 fc1 4096x1024,
+// 2 fc2 1024x4096), dtype id (F16 / F32), threads.
+void BM_Vision(benchmark::State& state) {
+  static const int64_t kShapes[3][2] = {{3072, 1024}, {4096, 1024}, {1024, 4096}};
+  const bool panel = state.range(0) != 0;
+  const int64_t n_out = kShapes[state.range(1)][0], k = kShapes[state.range(1)][1], n_tok = 784;
+  const DType dt = static_cast<DType>(state.range(2));
+  const std::vector<float> src = gaussian(n_out * k, 5);
+  const std::vector<uint8_t> q = quantize_tensor(dt, src.data(), n_out, k);
+  Tensor t;
+  t.name = "vision";
+  t.dtype = dt;
+  t.shape = {n_out, k};
+  t.data = q.data();
+  ThreadPool& p = pool(static_cast<int>(state.range(3)));
+  const PanelWeight pw(t, p);
+  const std::vector<float> x = gaussian(k * n_tok, 6);
+  std::vector<float> y(n_out * n_tok);
+  for (auto _ : state) {
+    if (panel) panel_matmul(pw.matrix(), x.data(), n_tok, y.data(), p);
+    else matmul(t, x.data(), n_tok, y.data(), p);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetLabel(std::string(panel ? "panel " : "matmul ") + dtype_info(dt).name);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * k * n_out * n_tok / 1e9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void vision_args(benchmark::internal::Benchmark* b) {
+  for (int shape : {0, 1, 2})
+    for (DType dt : {DType::kF16, DType::kF32})
+      for (int threads : {1, 2})
+        for (int path : {0, 1}) b->Args({path, shape, static_cast<int64_t>(dt), threads});
+}
+
 // The roofline: each thread sums its share of a 256 MiB buffer (the compiler
 // vectorises the loop; 16-byte loads are enough to saturate DRAM).
 void BM_StreamRead(benchmark::State& state) {
@@ -145,6 +184,7 @@ BENCHMARK(BM_StreamRead)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillis
 BENCHMARK(BM_Memcpy)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Decode)->Apply(decode_args)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefill)->Apply(prefill_args)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Vision)->Apply(vision_args)->UseRealTime()->Unit(benchmark::kMillisecond);
 // The same prefill timed by the process's CPU time (all threads): on a machine shared
 // with other jobs this tracks kernel cost where wall time mostly tracks the load.
 // Compare with QVL_ISA=avx2|avx512 and --benchmark_filter='PrefillCpu/<dtype id>/1'.

@@ -136,6 +136,7 @@ int bench_vision(const Args& a, int reps) {
   QVL_CHECK(compat == "hf" || compat == "llama", "--vision-compat expects hf or llama, got '", compat, "'");
   PixelBudget budget;
   if (compat == "llama") vm->options() = llama_cpp_vision_options(), budget = llama_cpp_budget();
+  vm->prepare(default_pool());  // weight packing is load time, not encode time
   Image img;
   std::string what;
   if (a.has("image")) {

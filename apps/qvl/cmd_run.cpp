@@ -150,6 +150,7 @@ PromptInput attach_vision(const Model& m, const PromptInput& text, const Args& a
     vm->options() = llama_cpp_vision_options();
     budget = llama_cpp_budget();
   }
+  vm->prepare(default_pool());
   budget.min_pixels = a.get_int("image-min-pixels", static_cast<int>(budget.min_pixels));
   budget.max_pixels = a.get_int("image-max-pixels", static_cast<int>(budget.max_pixels));
   QVL_CHECK(budget.min_pixels > 0 && budget.min_pixels <= budget.max_pixels, "bad --image-min/max-pixels");

@@ -1,11 +1,14 @@
 // Qwen3-VL ViT forward (see vision_model.h): patch embed, interpolated learned
 // positions, 2-D RoPE blocks with per-frame bidirectional attention, DeepStack
-// taps and the 2x2 patch mergers. Weight matmuls and attention's two products go
-// through runtime matmul; the rest through kernels/{layernorm,gelu,vision_rope}.
+// taps and the 2x2 patch mergers. Weight matmuls and attention's two products are
+// panel GEMMs (runtime/panel_matmul.h; runtime matmul for a quantised matrix); the
+// rest goes through kernels/{layernorm,gelu,vision_rope}.
 #include <algorithm>
 #include <cmath>
 
+#include "base/aligned_buffer.h"
 #include "base/error.h"
+#include "base/mapped_file.h"
 #include "base/thread_pool.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
@@ -18,9 +21,8 @@ namespace qvl {
 
 namespace {
 
-// y = x·Wᵀ + b over n rows (b may be empty).
-void linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  matmul(w, x, n, y, pool);
+// y += b per row (b may be empty).
+void add_bias(const Tensor& w, const std::vector<float>& b, int64_t n, float* y, ThreadPool& pool) {
   if (b.empty()) return;
   const int64_t m = w.shape[0];
   pool.parallel_for(n, 16, [&](int64_t r0, int64_t r1) {
@@ -111,42 +113,70 @@ std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_
 void vision_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int64_t nh, int64_t dv, float scale,
                       float* out, ThreadPool& pool) {
   const int64_t hv = nh * dv, stride = 3 * hv;
-  const int64_t q_chunk = std::min<int64_t>(per_frame, 1024);  // bounds the score block to 1024 x per_frame
-  std::vector<float> kh(static_cast<size_t>(per_frame * dv)), vt(static_cast<size_t>(dv * per_frame)),
-      qc(static_cast<size_t>(q_chunk * dv)), sc(static_cast<size_t>(q_chunk * per_frame)),
-      oc(static_cast<size_t>(q_chunk * dv));
-  Tensor tk{"attn.k", DType::kF32, {per_frame, dv}, kh.data()};
-  Tensor tv{"attn.vT", DType::kF32, {dv, per_frame}, vt.data()};
-  for (int64_t f = 0; f < n_frames; ++f) {
-    const float* base = qkv + f * per_frame * stride;
-    for (int64_t h = 0; h < nh; ++h) {
-      for (int64_t j = 0; j < per_frame; ++j) {
-        const float* k = base + j * stride + hv + h * dv;
-        const float* v = k + hv;
-        std::copy(k, k + dv, &kh[static_cast<size_t>(j * dv)]);
-        for (int64_t e = 0; e < dv; ++e) vt[static_cast<size_t>(e * per_frame + j)] = v[e];
+  // Queries per unit of work: 16 heads x 13 units for a 448 x 448 image, enough to
+  // balance any pool; the unit's scores (64 x per_frame) and the head's K and V
+  // panels (2 x per_frame x dv) stay in L2 for 784 patches.
+  constexpr int64_t kQueries = 64;
+  const int64_t n_chunks = (per_frame + kQueries - 1) / kQueries, units = n_frames * nh * n_chunks;
+  pool.parallel_for(units, 1, [&](int64_t u0, int64_t u1) {
+    // Per thread; a thread's consecutive units mostly share (frame, head), whose K
+    // and V panels are packed once.
+    thread_local AlignedBuffer kp, vp, qp, sp;
+    thread_local std::vector<float> sc;
+    kp.reserve_discard(sizeof(float) * size_t(panel_elements(per_frame, dv)));
+    vp.reserve_discard(sizeof(float) * size_t(panel_elements(dv, per_frame)));
+    qp.reserve_discard(sizeof(float) * size_t(token_panel_elements(kQueries, dv)));
+    sp.reserve_discard(sizeof(float) * size_t(token_panel_elements(kQueries, per_frame)));
+    if (sc.size() < size_t(kQueries * per_frame)) sc.resize(size_t(kQueries * per_frame));
+    auto* kf = reinterpret_cast<float*>(kp.data());
+    auto* vf = reinterpret_cast<float*>(vp.data());
+    auto* qf = reinterpret_cast<float*>(qp.data());
+    auto* sf = reinterpret_cast<float*>(sp.data());
+    const PanelMatrix k_mat{DType::kF32, per_frame, dv, kf};  // scores = q·Kᵀ: rows are keys
+    const PanelMatrix v_mat{DType::kF32, dv, per_frame, vf};  // out = p·V: rows are V's columns
+    int64_t packed = -1;
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t fh = u / n_chunks, f = fh / nh, h = fh % nh, q0 = (u % n_chunks) * kQueries;
+      const int64_t m = std::min(kQueries, per_frame - q0);
+      const float* base = qkv + f * per_frame * stride;
+      if (fh != packed) {
+        pack_panels_f32(base + hv + h * dv, per_frame, dv, stride, kf);
+        pack_panels_f32_transposed(base + 2 * hv + h * dv, dv, per_frame, stride, vf);
+        packed = fh;
       }
-      for (int64_t q0 = 0; q0 < per_frame; q0 += q_chunk) {
-        const int64_t m = std::min(q_chunk, per_frame - q0);
-        for (int64_t i = 0; i < m; ++i) {
-          const float* q = base + (q0 + i) * stride + h * dv;
-          std::copy(q, q + dv, &qc[static_cast<size_t>(i * dv)]);
-        }
-        matmul(tk, qc.data(), m, sc.data(), pool);  // scores [m, per_frame]
-        pool.parallel_for(m, 4, [&](int64_t r0, int64_t r1) {
-          for (int64_t r = r0; r < r1; ++r) {
-            float* row = &sc[static_cast<size_t>(r * per_frame)];
-            kernels::vision_softmax(row, per_frame, scale);
-          }
-        });
-        matmul(tv, sc.data(), m, oc.data(), pool);  // probabilities · V -> [m, dv]
-        for (int64_t i = 0; i < m; ++i) {
-          std::copy(&oc[static_cast<size_t>(i * dv)], &oc[static_cast<size_t>((i + 1) * dv)],
-                    out + (f * per_frame + q0 + i) * hv + h * dv);
-        }
-      }
+      pack_token_panels(base + q0 * stride + h * dv, m, dv, stride, qf);
+      panel_matmul_packed(k_mat, qf, m, sc.data(), per_frame);
+      for (int64_t r = 0; r < m; ++r) kernels::vision_softmax(&sc[size_t(r * per_frame)], per_frame, scale);
+      pack_token_panels(sc.data(), m, per_frame, per_frame, sf);
+      panel_matmul_packed(v_mat, sf, m, out + (f * per_frame + q0) * hv + h * dv, hv);
     }
-  }
+  });
+}
+
+void VisionModelImpl::prepare(ThreadPool& pool) const {
+  if (options_.ggml_numerics) return;  // the llama.cpp path reads the original matrices
+  std::call_once(panels_once_, [&] {
+    auto pack = [&](const Tensor* w) {
+      if (w == nullptr || !panel_packable(*w) || panels_.count(w)) return;
+      panels_.emplace(w, PanelWeight(*w, pool));
+      // Only the panels are read from now on: let a mapped original's pages go
+      // (runtime/repack.cpp does the same); the llama.cpp path faults them back in.
+      release_mapped_pages(w->data, w->nbytes());
+    };
+    pack(&patch_w_view_);
+    for (const BlockWeights& b : blocks_)
+      for (const Tensor* w : {b.qkv_w, b.proj_w, b.fc1_w, b.fc2_w}) pack(w);
+    for (const MergerWeights* m : {&merger_}) pack(m->fc1_w), pack(m->fc2_w);
+    for (const MergerWeights& m : deepstack_) pack(m.fc1_w), pack(m.fc2_w);
+  });
+}
+
+void VisionModelImpl::linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y,
+                             ThreadPool& pool) const {
+  const auto it = panels_.find(&w);
+  if (it != panels_.end()) panel_matmul(it->second.matrix(), x, n, y, pool);
+  else matmul(w, x, n, y, pool);
+  add_bias(w, b, n, y, pool);
 }
 
 void VisionModelImpl::merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
@@ -203,6 +233,7 @@ VisionOutput VisionModelImpl::encode(const PixelValues& pv, ThreadPool& pool) co
   const int64_t n = pv.n_patches(), per_frame = int64_t{pv.grid_h} * pv.grid_w;
   QVL_CHECK(static_cast<int64_t>(pv.data.size()) == n * pv.row_size, "pixel_values size does not match its grid");
   if (options_.ggml_numerics) return encode_ggml(pv, pool);
+  prepare(pool);
 
   // 1. Patch embedding (Conv3d as a matmul over the flattened patch).
   std::vector<float> x(static_cast<size_t>(n) * hv);

@@ -3,10 +3,13 @@
 // converted to F32 once at load.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/vision/vision_model.h"
+#include "runtime/panel_matmul.h"
 
 namespace qvl {
 
@@ -18,7 +21,8 @@ std::vector<float> interpolate_pos_embed(const std::vector<float>& table, int64_
 
 // Bidirectional attention per temporal patch: qkv [n_frames·per_frame, 3·nh·dv]
 // (q | k | v, RoPE applied) -> out [n_frames·per_frame, nh·dv]. Scores and
-// probabilities·V run through runtime matmul (F32); kernels::vision_attention_ref
+// probabilities·V are panel GEMMs (runtime/panel_matmul.h, F32) over units of
+// (frame, head, 64 queries) split across the pool; kernels::vision_attention_ref
 // is its oracle in the tests.
 void vision_attention(const float* qkv, int64_t n_frames, int64_t per_frame, int64_t nh, int64_t dv, float scale,
                       float* out, ThreadPool& pool);
@@ -49,6 +53,7 @@ class VisionModelImpl : public VisionModel {
   const VisionConfig& config() const override { return cfg_; }
   VisionOptions& options() override { return options_; }
   VisionOutput encode(const PixelValues& pv, ThreadPool& pool) const override;
+  void prepare(ThreadPool& pool) const override;
 
  private:
   void merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
@@ -58,6 +63,9 @@ class VisionModelImpl : public VisionModel {
   void add_positions_in_merge_order(const PixelValues& pv, const std::vector<float>& pos, float* x, int32_t* rows,
                                     int32_t* cols) const;
   VisionOutput empty_output(const PixelValues& pv) const;
+  // y = x·Wᵀ + b over n rows: W's panels when prepare() packed it, else runtime matmul.
+  void linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y,
+              ThreadPool& pool) const;
   void merge_ggml(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
                   ThreadPool& pool) const;
 
@@ -73,6 +81,10 @@ class VisionModelImpl : public VisionModel {
   std::vector<BlockWeights> blocks_;
   MergerWeights merger_;
   std::vector<MergerWeights> deepstack_;           // tap order
+  // The default path's matrices packed by prepare(), by the tensor they copy. Filled
+  // once under panels_once_, read-only after.
+  mutable std::once_flag panels_once_;
+  mutable std::unordered_map<const Tensor*, PanelWeight> panels_;
 };
 
 }  // namespace qvl

@@ -81,6 +81,12 @@ class VisionModel {
   PreprocessOptions preprocess_options(const PixelBudget& budget) const;
   // pixel_values of one image / video (preprocess.h) -> embeddings.
   virtual VisionOutput encode(const PixelValues& pv, ThreadPool& pool) const = 0;
+  // Readies the weights for the options in force: the default (Hugging Face) path
+  // repacks its F32/F16/BF16 matrices once into the panels its GEMM reads
+  // (runtime/panel_matmul.h), the llama.cpp path needs nothing. encode() does it on
+  // first use too; loaders call it after setting options so the first request does
+  // not pay for it. Thread-safe; later calls return at once.
+  virtual void prepare(ThreadPool& pool) const = 0;
 };
 
 // An mmproj .gguf file, or a directory with config.json (vision_config) and

@@ -181,6 +181,9 @@ std::shared_ptr<void> attach_vision(Checkpoint& cp, const std::string& mmproj_pa
   QVL_CHECK(cp.generator, "attach_vision: the checkpoint has no engine to run the encoder on");
   st->engine = cp.generator;
   st->tok = cp.tokenizer;
+  // Pack the encoder's matrices now, on the engine's threads, not in the first
+  // image request (a second or so for a 2B tower).
+  st->engine->run_compute([&](ThreadPool& pool) { st->model->prepare(pool); });
   VisionState* s = st.get();
   cp.vision = [s](const std::string& prompt, const std::vector<ImageRef>& images) {
     std::vector<std::shared_ptr<const VisionOutput>> outs;

@@ -1,0 +1,184 @@
+// Packing into kernels/panel_gemm.h's panels and the pooled matmul on them (runtime layer).
+#include "runtime/panel_matmul.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fp16.h"
+#include "kernels/panel_gemm.h"
+
+namespace qvl {
+namespace {
+
+// Packed activation bytes per pass: a thread runs its row groups once per block of
+// token panels whose activations stay in L2 (256 KiB of the 512 KiB - 2 MiB L2s of
+// x86 cores) next to the row group's weights (64 KiB for 32 rows of 1024 F16).
+constexpr size_t kTokenBlockBytes = size_t(256) << 10;
+
+size_t element_bytes(DType t) { return t == DType::kF16 ? 2 : 4; }
+
+void check_matrix(const PanelMatrix& w) {
+  QVL_CHECK(w.dtype == DType::kF32 || w.dtype == DType::kF16, "panel_matmul: element type must be f32 or f16");
+  QVL_CHECK(w.rows >= 0 && w.cols >= 0 && (w.data || w.rows == 0 || w.cols == 0), "panel_matmul: bad matrix");
+}
+
+}  // namespace
+
+int64_t panel_elements(int64_t rows, int64_t cols) { return (rows + kPanelRows - 1) / kPanelRows * cols * kPanelRows; }
+
+int64_t token_panel_elements(int64_t n_tok, int64_t k) {
+  const int64_t nt = panel_gemm_kernels().tokens;
+  return (n_tok + nt - 1) / nt * k * nt;
+}
+
+bool panel_packable(const Tensor& w) {
+  return w.shape.size() == 2 && w.data != nullptr &&
+         (w.dtype == DType::kF32 || w.dtype == DType::kF16 || w.dtype == DType::kBF16);
+}
+
+PanelWeight::PanelWeight(const Tensor& w, ThreadPool& pool) {
+  QVL_CHECK(panel_packable(w), "panel pack: '", w.name, "' must be a 2-D f32/f16/bf16 matrix, got ",
+            dtype_info(w.dtype).name, " ", w.shape_str());
+  m_.rows = w.rows();
+  m_.cols = w.cols();
+  m_.dtype = w.dtype == DType::kF16 ? DType::kF16 : DType::kF32;
+  const int64_t rows = m_.rows, k = m_.cols, n_panels = (rows + kPanelRows - 1) / kPanelRows;
+  buf_.resize(size_t(panel_elements(rows, k)) * element_bytes(m_.dtype));
+  m_.data = buf_.data();
+  unsigned char* dst = buf_.data();
+  const auto* src = static_cast<const uint8_t*>(w.data);
+  const size_t rs = w.row_size();
+  const DType from = w.dtype;
+  // Row by row, typed: each source row is read once, in order.
+  pool.parallel_for(n_panels, 1, [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      for (int64_t r = 0; r < kPanelRows; ++r) {
+        const int64_t row = p * kPanelRows + r;
+        const uint8_t* s = row < rows ? src + row * rs : nullptr;
+        if (from == DType::kF16) {
+          uint16_t* d = reinterpret_cast<uint16_t*>(dst) + p * k * kPanelRows + r;
+          if (row >= rows) {
+            for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = 0;
+            continue;
+          }
+          const auto* h = reinterpret_cast<const uint16_t*>(s);
+          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = h[i];
+          continue;
+        }
+        float* d = reinterpret_cast<float*>(dst) + p * k * kPanelRows + r;
+        if (row >= rows) {
+          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = 0.0f;
+        } else if (from == DType::kF32) {
+          const auto* f = reinterpret_cast<const float*>(s);
+          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = f[i];
+        } else {
+          const auto* h = reinterpret_cast<const uint16_t*>(s);
+          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = bf16_to_f32(h[i]);
+        }
+      }
+    }
+  });
+}
+
+void pack_panels_f32(const float* src, int64_t n, int64_t cols, int64_t stride, float* dst) {
+  const int64_t n_panels = (n + kPanelRows - 1) / kPanelRows;
+  for (int64_t p = 0; p < n_panels; ++p) {
+    float* d = dst + p * cols * kPanelRows;
+    const int64_t r_end = std::min<int64_t>(kPanelRows, n - p * kPanelRows);
+    if (r_end < kPanelRows) std::fill(d, d + cols * kPanelRows, 0.0f);
+    for (int64_t r = 0; r < r_end; ++r) {
+      const float* s = src + (p * kPanelRows + r) * stride;
+      for (int64_t i = 0; i < cols; ++i) d[i * kPanelRows + r] = s[i];
+    }
+  }
+}
+
+void pack_panels_f32_transposed(const float* src, int64_t n, int64_t cols, int64_t stride, float* dst) {
+  const int64_t n_panels = (n + kPanelRows - 1) / kPanelRows;
+  for (int64_t p = 0; p < n_panels; ++p) {
+    float* d = dst + p * cols * kPanelRows;
+    const int64_t r_end = std::min<int64_t>(kPanelRows, n - p * kPanelRows);
+    for (int64_t i = 0; i < cols; ++i) {
+      const float* s = src + i * stride + p * kPanelRows;  // source row i, columns of this panel
+      std::copy(s, s + r_end, d + i * kPanelRows);
+      std::fill(d + i * kPanelRows + r_end, d + (i + 1) * kPanelRows, 0.0f);
+    }
+  }
+}
+
+void pack_token_panels(const float* x, int64_t n_tok, int64_t k, int64_t x_stride, float* dst) {
+  const int64_t nt = panel_gemm_kernels().tokens, n_tp = (n_tok + nt - 1) / nt;
+  for (int64_t tp = 0; tp < n_tp; ++tp) {
+    float* d = dst + tp * k * nt;
+    const int64_t t_end = std::min(nt, n_tok - tp * nt);
+    const float* s = x + tp * nt * x_stride;
+    if (t_end < nt) std::fill(d, d + k * nt, 0.0f);
+    // Along k outer: the panel is written in order while t_end rows are read in order.
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t t = 0; t < t_end; ++t) d[i * nt + t] = s[t * x_stride + i];
+  }
+}
+
+namespace {
+
+// Row groups [gb, ge) times token panels [pb, pe) of packed activations.
+void run_groups(const PanelMatrix& w, const PanelGemmKernels& kt, const float* xp, int64_t n_tok, float* y,
+                int64_t y_stride, int64_t gb, int64_t ge, int64_t pb, int64_t pe) {
+  const PanelGemmFn fn = w.dtype == DType::kF16 ? kt.f16 : kt.f32;
+  const int64_t k = w.cols;
+  const size_t es = element_bytes(w.dtype);
+  const auto* wd = static_cast<const uint8_t*>(w.data);
+  for (int64_t g = gb; g < ge; ++g) {
+    const int64_t r0 = g * kt.rows;
+    const int nr = static_cast<int>(std::min<int64_t>(kt.rows, w.rows - r0));
+    const uint8_t* wg = wd + size_t(r0 / kPanelRows) * size_t(k) * kPanelRows * es;
+    for (int64_t tp = pb; tp < pe; ++tp) {
+      const int64_t t0 = tp * kt.tokens;
+      const int nt = static_cast<int>(std::min<int64_t>(kt.tokens, n_tok - t0));
+      fn(k, wg, nr, xp + tp * k * kt.tokens, nt, y + t0 * y_stride + r0, size_t(y_stride));
+    }
+  }
+}
+
+bool trivial(const PanelMatrix& w, int64_t n_tok, float* y, int64_t y_stride) {
+  if (n_tok == 0 || w.rows == 0) return true;
+  if (w.cols == 0) {
+    for (int64_t t = 0; t < n_tok; ++t) std::fill(y + t * y_stride, y + t * y_stride + w.rows, 0.0f);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void panel_matmul_packed(const PanelMatrix& w, const float* x_panels, int64_t n_tok, float* y, int64_t y_stride) {
+  check_matrix(w);
+  QVL_CHECK(y_stride >= w.rows, "panel_matmul: output stride ", y_stride, " < rows ", w.rows);
+  if (trivial(w, n_tok, y, y_stride)) return;
+  const PanelGemmKernels& kt = panel_gemm_kernels();
+  const int64_t n_groups = (w.rows + kt.rows - 1) / kt.rows, n_tp = (n_tok + kt.tokens - 1) / kt.tokens;
+  run_groups(w, kt, x_panels, n_tok, y, y_stride, 0, n_groups, 0, n_tp);
+}
+
+void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, int64_t y_stride, ThreadPool& pool) {
+  check_matrix(w);
+  QVL_CHECK(n_tok >= 0 && y_stride >= w.rows, "panel_matmul: bad token count or output stride");
+  if (trivial(w, n_tok, y, y_stride)) return;
+  const PanelGemmKernels& kt = panel_gemm_kernels();
+  const int64_t k = w.cols, nt = kt.tokens, n_tp = (n_tok + nt - 1) / nt;
+  thread_local AlignedBuffer scratch;
+  scratch.reserve_discard(size_t(n_tp * k * nt) * sizeof(float));
+  float* xp = reinterpret_cast<float*>(scratch.data());
+  pool.parallel_for(n_tp, std::max<int64_t>(1, 16384 / (k * nt)), [&](int64_t b, int64_t e) {
+    pack_token_panels(x + b * nt * k, std::min(n_tok, e * nt) - b * nt, k, k, xp + b * k * nt);
+  });
+  const int64_t n_groups = (w.rows + kt.rows - 1) / kt.rows;
+  const int64_t block = std::max<int64_t>(1, int64_t(kTokenBlockBytes / (size_t(k * nt) * sizeof(float))));
+  pool.parallel_for(n_groups, 1, [&](int64_t gb, int64_t ge) {
+    for (int64_t pb = 0; pb < n_tp; pb += block)
+      run_groups(w, kt, xp, n_tok, y, y_stride, gb, ge, pb, std::min(n_tp, pb + block));
+  });
+}
+
+}  // namespace qvl
