@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -306,8 +307,15 @@ TEST_F(VisionTiny, MatchesDoublePrecisionReference) {
     ASSERT_EQ(out.n_tokens, int64_t{w / 32} * (h / 32));
     ASSERT_EQ(out.deepstack.size(), 3u);
     const RefOut ref = reference_forward(f, c, pv);
-    EXPECT_LT(rel_err(out.main, ref.main), 2e-2) << w << "x" << h;
-    for (int k = 0; k < 3; ++k) EXPECT_LT(rel_err(out.deepstack[k], ref.ds[k]), 2e-2) << "tap " << k;
+    const double e_main = rel_err(out.main, ref.main);
+    std::printf("[ vision   ] %dx%d: worst |error| / rms vs the f64 reference: main %.2e, taps", w, h, e_main);
+    for (int k = 0; k < 3; ++k) std::printf(" %.2e", rel_err(out.deepstack[k], ref.ds[k]));
+    std::printf("\n");
+    // F32 arithmetic throughout (panel GEMMs): measured 3.7e-6 .. 6.1e-6 on AVX2 and
+    // AVX-512 alike; 2e-5 is about 3x that. (Rounding activations to F16, as the
+    // llama.cpp path does, gives ~1e-3.)
+    EXPECT_LT(e_main, 2e-5) << w << "x" << h;
+    for (int k = 0; k < 3; ++k) EXPECT_LT(rel_err(out.deepstack[k], ref.ds[k]), 2e-5) << "tap " << k;
   }
 }
 
@@ -320,9 +328,12 @@ TEST_F(VisionTiny, HfDirectoryGivesTheSameTower) {
   const VisionOutput a = g->encode(pv, pool), b = h->encode(pv, pool);
   ASSERT_EQ(a.main.size(), b.main.size());
   Vec bm(b.main.begin(), b.main.end());
-  EXPECT_LT(rel_err(a.main, bm), 2e-2);  // same weights; F16 vs F32 activations
   Vec bd(b.deepstack[2].begin(), b.deepstack[2].end());
-  EXPECT_LT(rel_err(a.deepstack[2], bd), 2e-2);
+  std::printf("[ vision   ] gguf vs hf directory: main %.2e, tap 2 %.2e\n", rel_err(a.main, bm), rel_err(a.deepstack[2], bd));
+  // The same weight values in another container and dtype: the panel GEMM widens
+  // every stored dtype exactly and sums in one order, so the bits are equal.
+  EXPECT_EQ(rel_err(a.main, bm), 0.0);
+  EXPECT_EQ(rel_err(a.deepstack[2], bd), 0.0);
 }
 
 // write_test_mmproj(..., f32_matrices = true) (make-test-model --mmproj-type f32): the
@@ -347,7 +358,10 @@ TEST_F(VisionTiny, F32MatricesGiveTheSameTower) {
   const PixelValues pv = preprocess_image(gradient(64, 64, 5), a->preprocess_options({1024, 1 << 20}));
   const VisionOutput oa = a->encode(pv, pool), ob = b->encode(pv, pool);
   Vec bm(ob.main.begin(), ob.main.end());
-  EXPECT_LT(rel_err(oa.main, bm), 2e-2);  // the F16 file's weights are these rounded
+  std::printf("[ vision   ] f16 vs f32 matrices: main %.2e\n", rel_err(oa.main, bm));
+  // The F32 file holds the F16 file's values (write_test_mmproj rounds them), and
+  // the panel GEMM widens F16 exactly: equal bits.
+  EXPECT_EQ(rel_err(oa.main, bm), 0.0);
 }
 
 TEST_F(VisionTiny, BadFilesAreErrors) {
