@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 const char* kUsage =
     "usage: qvl make-test-model --arch qwen3|qwen3moe|qwen3vl|qwen3vlmoe --shape tiny|2b|4b|8b|30b-a3b\n"
     "         --format gguf|hf [--quant f32|f16|bf16|q8_0|q4_0|q4_k|q6_k] [--template hybrid|instruct|thinking]\n"
-    "         --seed S --out PATH [--mmproj-out PATH [--mmproj-type f16|f32]]\n"
+    "         --seed S --out PATH [--mmproj-out PATH [--mmproj-type f16|f32]] [--layers N]\n"
     "         [--tokenizer tokenizer.json]\n";
 
 std::string find_template(const std::string& kind) {
@@ -52,7 +52,8 @@ int make_test_model(const std::vector<std::string>& argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-  Args args(argv, {"arch", "shape", "format", "quant", "template", "seed", "out", "mmproj-out", "mmproj-type", "tokenizer"}, {});
+  Args args(argv, {"arch", "shape", "format", "quant", "template", "seed", "out", "mmproj-out", "mmproj-type", "tokenizer",
+                    "layers"}, {});
   TestModelSpec s;
   s.arch = args.require("arch");
   s.shape = args.get("shape", "tiny");
@@ -63,6 +64,10 @@ int make_test_model(const std::vector<std::string>& argv) {
   char* end = nullptr;
   s.seed = std::strtoull(seed.c_str(), &end, 10);
   QVL_CHECK(!seed.empty() && *end == 0, "--seed expects a non-negative integer, got '", seed, "'");
+  if (args.has("layers")) {
+    s.layers = args.get_int("layers", 0);
+    QVL_CHECK(s.layers > 0, "--layers expects a positive layer count");
+  }
   const bool vl = s.arch == "qwen3vl" || s.arch == "qwen3vlmoe";
   s.chat_template = find_template(args.get("template", vl ? "instruct" : "hybrid"));
   s.tokenizer_json = args.has("tokenizer") ? args.get("tokenizer")

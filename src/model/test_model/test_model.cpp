@@ -197,6 +197,14 @@ void write_test_model(const TestModelSpec& s) {
   QVL_CHECK(!s.out.empty(), "missing output path (--out)");
   TextConfig c = test_model_config(s.arch, s.shape);
   if (s.vocab_size > 0) c.vocab_size = s.vocab_size;
+  if (s.layers > 0) {
+    QVL_CHECK(s.layers <= c.num_hidden_layers, "--layers ", s.layers, " exceeds the ", s.shape, " shape's ",
+              c.num_hidden_layers);
+    QVL_CHECK(s.layers > c.n_deepstack_layers, "--layers ", s.layers, " must exceed the ", c.n_deepstack_layers,
+              " DeepStack layers");
+    c.num_hidden_layers = s.layers;
+    c.validate();
+  }
   if (s.format == "gguf") return write_gguf(s, c);
   QVL_CHECK(s.format == "hf", "--format '", s.format, "' is not gguf or hf");
   write_hf_test_model(s, c);

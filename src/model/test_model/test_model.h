@@ -23,6 +23,10 @@ struct TestModelSpec {
   // Tests only: a smaller embedding (tokenizer_json must then have at most this many
   // tokens). 0 = the real 151936 rows; tokens beyond the tokenizer are [PAD<id>].
   int64_t vocab_size = 0;
+  // Fewer decoder layers than the shape's (0 = the shape's own): a full-width model
+  // that is cheap to write and run, e.g. the 2b vision parity test's text side. VL
+  // archs need more layers than DeepStack taps (llama.cpp asserts otherwise).
+  int64_t layers = 0;
 };
 
 // Spec §1 text shapes; tiny = H 256, 2 layers (4 for VL archs, see test_model.cpp),
