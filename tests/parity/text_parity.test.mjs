@@ -97,8 +97,12 @@ const CASES = [
   { arch: "qwen3vlmoe", quant: "f16", bitTol: 0.02 },
 ];
 
+// QVL_PARITY_TIMING=1 prints each command's wall time (to find what CI time goes to).
 function run(cmd, args, opts = {}) {
+  const t0 = Date.now();
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 << 20, ...opts });
+  if (process.env.QVL_PARITY_TIMING)
+    process.stderr.write(`[timing] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${path.basename(cmd)} ${args.slice(0, 3).join(" ")}\n`);
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
   return r.stdout;
 }
