@@ -15,6 +15,8 @@ namespace {
 // token panels whose activations stay in L2 (256 KiB of the 512 KiB - 2 MiB L2s of
 // x86 cores) next to the row group's weights (64 KiB for 32 rows of 1024 F16).
 constexpr size_t kTokenBlockBytes = size_t(256) << 10;
+// Most packed activation bytes one panel_matmul holds (per calling thread).
+constexpr size_t kMaxPackedBytes = size_t(64) << 20;
 
 size_t element_bytes(DType t) { return t == DType::kF16 ? 2 : 4; }
 
@@ -124,7 +126,7 @@ namespace {
 
 // Row groups [gb, ge) times token panels [pb, pe) of packed activations.
 void run_groups(const PanelMatrix& w, const PanelGemmKernels& kt, const float* xp, int64_t n_tok, float* y,
-                int64_t y_stride, int64_t gb, int64_t ge, int64_t pb, int64_t pe) {
+                int64_t y_stride, int64_t gb, int64_t ge, int64_t pb, int64_t pe, const float* bias) {
   const PanelGemmFn fn = w.dtype == DType::kF16 ? kt.f16 : kt.f32;
   const int64_t k = w.cols;
   const size_t es = element_bytes(w.dtype);
@@ -136,7 +138,11 @@ void run_groups(const PanelMatrix& w, const PanelGemmKernels& kt, const float* x
     for (int64_t tp = pb; tp < pe; ++tp) {
       const int64_t t0 = tp * kt.tokens;
       const int nt = static_cast<int>(std::min<int64_t>(kt.tokens, n_tok - t0));
-      fn(k, wg, nr, xp + tp * k * kt.tokens, nt, y + t0 * y_stride + r0, size_t(y_stride));
+      float* yt = y + t0 * y_stride + r0;
+      fn(k, wg, nr, xp + tp * k * kt.tokens, nt, yt, size_t(y_stride));
+      if (bias)  // while the tile is in L1, instead of another pass over y
+        for (int t = 0; t < nt; ++t)
+          for (int r = 0; r < nr; ++r) yt[t * y_stride + r] += bias[r0 + r];
     }
   }
 }
@@ -158,27 +164,42 @@ void panel_matmul_packed(const PanelMatrix& w, const float* x_panels, int64_t n_
   if (trivial(w, n_tok, y, y_stride)) return;
   const PanelGemmKernels& kt = panel_gemm_kernels();
   const int64_t n_groups = (w.rows + kt.rows - 1) / kt.rows, n_tp = (n_tok + kt.tokens - 1) / kt.tokens;
-  run_groups(w, kt, x_panels, n_tok, y, y_stride, 0, n_groups, 0, n_tp);
+  run_groups(w, kt, x_panels, n_tok, y, y_stride, 0, n_groups, 0, n_tp, nullptr);
 }
 
-void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, int64_t y_stride, ThreadPool& pool) {
+void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, int64_t y_stride, ThreadPool& pool,
+                  const float* bias) {
   check_matrix(w);
   QVL_CHECK(n_tok >= 0 && y_stride >= w.rows, "panel_matmul: bad token count or output stride");
-  if (trivial(w, n_tok, y, y_stride)) return;
+  if (trivial(w, n_tok, y, y_stride)) {
+    if (bias && w.cols == 0)
+      for (int64_t t = 0; t < n_tok; ++t)
+        for (int64_t r = 0; r < w.rows; ++r) y[t * y_stride + r] = bias[r];
+    return;
+  }
   const PanelGemmKernels& kt = panel_gemm_kernels();
-  const int64_t k = w.cols, nt = kt.tokens, n_tp = (n_tok + nt - 1) / nt;
+  const int64_t k = w.cols, nt = kt.tokens;
+  // Tokens per slice: packed activations of at most kMaxPackedBytes, so the
+  // per-thread buffer stays bounded whatever the image (16384 patches x 4096 would
+  // be 268 MB); each slice re-reads the weights once, which is noise at this size.
+  const int64_t slice = std::max<int64_t>(nt, int64_t(kMaxPackedBytes / (size_t(k) * sizeof(float))) / nt * nt);
   thread_local AlignedBuffer scratch;
-  scratch.reserve_discard(size_t(n_tp * k * nt) * sizeof(float));
+  scratch.reserve_discard(size_t(std::min(n_tok, slice) + nt) * size_t(k) * sizeof(float));
   float* xp = reinterpret_cast<float*>(scratch.data());
-  pool.parallel_for(n_tp, std::max<int64_t>(1, 16384 / (k * nt)), [&](int64_t b, int64_t e) {
-    pack_token_panels(x + b * nt * k, std::min(n_tok, e * nt) - b * nt, k, k, xp + b * k * nt);
-  });
   const int64_t n_groups = (w.rows + kt.rows - 1) / kt.rows;
   const int64_t block = std::max<int64_t>(1, int64_t(kTokenBlockBytes / (size_t(k * nt) * sizeof(float))));
-  pool.parallel_for(n_groups, 1, [&](int64_t gb, int64_t ge) {
-    for (int64_t pb = 0; pb < n_tp; pb += block)
-      run_groups(w, kt, xp, n_tok, y, y_stride, gb, ge, pb, std::min(n_tp, pb + block));
-  });
+  for (int64_t s0 = 0; s0 < n_tok; s0 += slice) {
+    const int64_t m = std::min(slice, n_tok - s0), n_tp = (m + nt - 1) / nt;
+    const float* xs = x + s0 * k;
+    pool.parallel_for(n_tp, std::max<int64_t>(1, 16384 / (k * nt)), [&](int64_t b, int64_t e) {
+      pack_token_panels(xs + b * nt * k, std::min(m, e * nt) - b * nt, k, k, xp + b * k * nt);
+    });
+    float* ys = y + s0 * y_stride;
+    pool.parallel_for(n_groups, 1, [&](int64_t gb, int64_t ge) {
+      for (int64_t pb = 0; pb < n_tp; pb += block)
+        run_groups(w, kt, xp, m, ys, y_stride, gb, ge, pb, std::min(n_tp, pb + block), bias);
+    });
+  }
 }
 
 }  // namespace qvl

@@ -51,9 +51,12 @@ void pack_panels_f32_transposed(const float* src, int64_t n, int64_t cols, int64
 
 // y[t, o] = sum_i w[o, i] * x[t, i], x [n_tok, w.cols] and y [n_tok, w.rows]
 // row-major f32 (y rows y_stride floats apart; y_stride >= w.rows). Activations are
-// repacked into the kernel's token panels in a per-calling-thread buffer, then row
-// groups are split over the pool.
-void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, int64_t y_stride, ThreadPool& pool);
+// repacked into the kernel's token panels in a per-calling-thread buffer (at most
+// 64 MiB: larger batches run in slices of tokens), then row groups are split over
+// the pool. bias (w.rows values, or null) is added to each finished output: the bits
+// of adding it in a pass of its own, without that pass.
+void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, int64_t y_stride, ThreadPool& pool,
+                  const float* bias = nullptr);
 inline void panel_matmul(const PanelMatrix& w, const float* x, int64_t n_tok, float* y, ThreadPool& pool) {
   panel_matmul(w, x, n_tok, y, w.rows, pool);
 }

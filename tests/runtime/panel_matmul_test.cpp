@@ -92,6 +92,19 @@ TEST(PanelMatmul, EqualsTheFmaChainOnEveryIsaDtypeAndThreadCount) {
   }
 }
 
+TEST(PanelMatmul, FusedBiasEqualsAddingItAfterwards) {
+  ThreadPool pool(2);
+  const int64_t n = 45, k = 70, n_tok = 31;
+  const std::vector<float> wv = gaussian(n * k, 10), x = gaussian(n_tok * k, 11), b = gaussian(n, 12);
+  const PanelWeight pw(Tensor{"w", DType::kF32, {n, k}, wv.data()}, pool);
+  std::vector<float> fused(static_cast<size_t>(n * n_tok)), after(fused.size());
+  panel_matmul(pw.matrix(), x.data(), n_tok, fused.data(), n, pool, b.data());
+  panel_matmul(pw.matrix(), x.data(), n_tok, after.data(), pool);
+  for (int64_t t = 0; t < n_tok; ++t)
+    for (int64_t r = 0; r < n; ++r) after[size_t(t * n + r)] += b[size_t(r)];
+  EXPECT_EQ(std::memcmp(fused.data(), after.data(), fused.size() * sizeof(float)), 0);
+}
+
 TEST(PanelMatmul, RunTimePackersMatchPanelWeight) {
   ThreadPool pool(2);
   const int64_t n = 37, k = 19, stride = 50;
@@ -122,6 +135,24 @@ TEST(PanelMatmul, PackedTokensOnTheCallingThreadGiveTheSameBits) {
   panel_matmul_packed(pw.matrix(), xp.data(), n_tok, a.data(), n);
   panel_matmul(pw.matrix(), x.data(), n_tok, b.data(), pool);
   EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+}
+
+// A batch whose packed activations exceed the 64 MiB slice (65536 wide: 256 tokens,
+// 252 with 6- or 12-token panels) runs in slices; tokens on both sides of a slice
+// edge get the chain's bits.
+TEST(PanelMatmul, SlicedHugeBatchKeepsTheBits) {
+  ThreadPool pool(2);
+  const int64_t n = 20, k = 65536, n_tok = 300;
+  const std::vector<float> wv = gaussian(n * k, 8), x = gaussian(n_tok * k, 9);
+  const PanelWeight pw(Tensor{"w", DType::kF32, {n, k}, wv.data()}, pool);
+  std::vector<float> y(static_cast<size_t>(n * n_tok));
+  panel_matmul(pw.matrix(), x.data(), n_tok, y.data(), pool);
+  for (int64_t t : {0, 1, 251, 252, 255, 256, 257, 299})
+    for (int64_t r = 0; r < n; ++r) {
+      float want = 0.0f;
+      for (int64_t i = 0; i < k; ++i) want = std::fma(wv[size_t(r * k + i)], x[size_t(t * k + i)], want);
+      ASSERT_EQ(bits(y[size_t(t * n + r)]), bits(want)) << "token " << t << " row " << r;
+    }
 }
 
 TEST(PanelMatmul, BadInputIsAnError) {

@@ -174,8 +174,11 @@ void VisionModelImpl::prepare(ThreadPool& pool) const {
 void VisionModelImpl::linear(const Tensor& w, const std::vector<float>& b, const float* x, int64_t n, float* y,
                              ThreadPool& pool) const {
   const auto it = panels_.find(&w);
-  if (it != panels_.end()) panel_matmul(it->second.matrix(), x, n, y, pool);
-  else matmul(w, x, n, y, pool);
+  if (it != panels_.end()) {
+    const PanelMatrix& pm = it->second.matrix();
+    return panel_matmul(pm, x, n, y, pm.rows, pool, b.empty() ? nullptr : b.data());
+  }
+  matmul(w, x, n, y, pool);
   add_bias(w, b, n, y, pool);
 }
 
