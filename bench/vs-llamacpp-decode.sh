@@ -18,12 +18,7 @@ threads="${2:-$(nproc)}"
 gen="${GEN:-64}"
 rounds="${ROUNDS:-5}"
 qvl="${QVL:-$root/build/bin/qvl}"
-isa="${ISA:-native}"
-case "$isa" in
-  native) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build/bin}" ;;
-  avx2) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build-avx2/bin}"; export QVL_ISA=avx2 ;;
-  *) echo "error: ISA must be native or avx2, got '$isa'" >&2; exit 2 ;;
-esac
+. "$root/bench/isa-pair.sh"
 [ -f "$model" ] || { echo "error: $model: no such file" >&2; exit 1; }
 [ -x "$qvl" ] || { echo "error: $qvl not built (make build, or set QVL=...)" >&2; exit 1; }
 [ -x "$llama_bin/llama-bench" ] || ISA="$isa" bash "$root/bench/build-llamacpp.sh"

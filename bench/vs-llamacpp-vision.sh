@@ -23,12 +23,7 @@ threads="${3:-$(nproc)}"
 reps="${REPS:-3}"
 size="${SIZE:-448}"
 qvl="${QVL:-$root/build/bin/qvl}"
-isa="${ISA:-native}"
-case "$isa" in
-  native) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build/bin}" ;;
-  avx2) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build-avx2/bin}"; export QVL_ISA=avx2 ;;
-  *) echo "error: ISA must be native or avx2, got '$isa'" >&2; exit 2 ;;
-esac
+. "$root/bench/isa-pair.sh"
 mtmd_cli="$llama_bin/llama-mtmd-cli"
 
 for f in "$model" "$mmproj"; do [ -f "$f" ] || { echo "error: $f: no such file" >&2; exit 1; }; done

@@ -22,12 +22,7 @@ gen="${GEN:-128}"
 reps="${REPS:-3}"
 depth="${DEPTH:-0}"
 qvl="${QVL:-$root/build/bin/qvl}"
-isa="${ISA:-native}"
-case "$isa" in
-  native) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build/bin}" ;;
-  avx2) llama_bin="${LLAMA_BIN:-$root/.cache/llama.cpp-build-avx2/bin}"; export QVL_ISA=avx2 ;;
-  *) echo "error: ISA must be native or avx2, got '$isa'" >&2; exit 2 ;;
-esac
+. "$root/bench/isa-pair.sh"
 llama_bench="$llama_bin/llama-bench"
 
 [ -f "$model" ] || { echo "error: $model: no such file" >&2; exit 1; }
