@@ -20,6 +20,25 @@ constexpr size_t kMaxPackedBytes = size_t(64) << 20;
 
 size_t element_bytes(DType t) { return t == DType::kF16 ? 2 : 4; }
 
+// Panels [pb, pe) of a row-major matrix of Src (rows `rs` bytes apart) into dst:
+// each source row is read once, in order, and written down its panel column through
+// convert; rows past `rows` are zero.
+template <typename Src, typename Dst, typename Convert>
+void pack_rows(const uint8_t* src, size_t rs, int64_t rows, int64_t k, int64_t pb, int64_t pe, Dst* dst,
+               Convert convert) {
+  for (int64_t p = pb; p < pe; ++p)
+    for (int64_t r = 0; r < kPanelRows; ++r) {
+      const int64_t row = p * kPanelRows + r;
+      Dst* d = dst + p * k * kPanelRows + r;
+      if (row >= rows) {
+        for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = Dst{};
+        continue;
+      }
+      const auto* s = reinterpret_cast<const Src*>(src + size_t(row) * rs);
+      for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = convert(s[i]);
+    }
+}
+
 void check_matrix(const PanelMatrix& w) {
   QVL_CHECK(w.dtype == DType::kF32 || w.dtype == DType::kF16, "panel_matmul: element type must be f32 or f16");
   QVL_CHECK(w.rows >= 0 && w.cols >= 0 && (w.data || w.rows == 0 || w.cols == 0), "panel_matmul: bad matrix");
@@ -48,52 +67,21 @@ PanelWeight::PanelWeight(const Tensor& w, ThreadPool& pool) {
   const int64_t rows = m_.rows, k = m_.cols, n_panels = (rows + kPanelRows - 1) / kPanelRows;
   buf_.resize(size_t(panel_elements(rows, k)) * element_bytes(m_.dtype));
   m_.data = buf_.data();
-  unsigned char* dst = buf_.data();
   const auto* src = static_cast<const uint8_t*>(w.data);
   const size_t rs = w.row_size();
-  const DType from = w.dtype;
-  // Row by row, typed: each source row is read once, in order.
   pool.parallel_for(n_panels, 1, [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      for (int64_t r = 0; r < kPanelRows; ++r) {
-        const int64_t row = p * kPanelRows + r;
-        const uint8_t* s = row < rows ? src + row * rs : nullptr;
-        if (from == DType::kF16) {
-          uint16_t* d = reinterpret_cast<uint16_t*>(dst) + p * k * kPanelRows + r;
-          if (row >= rows) {
-            for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = 0;
-            continue;
-          }
-          const auto* h = reinterpret_cast<const uint16_t*>(s);
-          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = h[i];
-          continue;
-        }
-        float* d = reinterpret_cast<float*>(dst) + p * k * kPanelRows + r;
-        if (row >= rows) {
-          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = 0.0f;
-        } else if (from == DType::kF32) {
-          const auto* f = reinterpret_cast<const float*>(s);
-          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = f[i];
-        } else {
-          const auto* h = reinterpret_cast<const uint16_t*>(s);
-          for (int64_t i = 0; i < k; ++i) d[i * kPanelRows] = bf16_to_f32(h[i]);
-        }
-      }
-    }
+    if (w.dtype == DType::kF16)
+      pack_rows<uint16_t>(src, rs, rows, k, pb, pe, reinterpret_cast<uint16_t*>(buf_.data()), [](uint16_t h) { return h; });
+    else if (w.dtype == DType::kBF16)
+      pack_rows<uint16_t>(src, rs, rows, k, pb, pe, reinterpret_cast<float*>(buf_.data()), bf16_to_f32);
+    else
+      pack_rows<float>(src, rs, rows, k, pb, pe, reinterpret_cast<float*>(buf_.data()), [](float f) { return f; });
   });
 }
 
 void pack_panels_f32(const float* src, int64_t n, int64_t cols, int64_t stride, float* dst) {
-  const int64_t n_panels = (n + kPanelRows - 1) / kPanelRows;
-  for (int64_t p = 0; p < n_panels; ++p) {
-    float* d = dst + p * cols * kPanelRows;
-    const int64_t r_end = std::min<int64_t>(kPanelRows, n - p * kPanelRows);
-    if (r_end < kPanelRows) std::fill(d, d + cols * kPanelRows, 0.0f);
-    for (int64_t r = 0; r < r_end; ++r) {
-      const float* s = src + (p * kPanelRows + r) * stride;
-      for (int64_t i = 0; i < cols; ++i) d[i * kPanelRows + r] = s[i];
-    }
-  }
+  pack_rows<float>(reinterpret_cast<const uint8_t*>(src), size_t(stride) * sizeof(float), n, cols, 0,
+            (n + kPanelRows - 1) / kPanelRows, dst, [](float f) { return f; });
 }
 
 void pack_panels_f32_transposed(const float* src, int64_t n, int64_t cols, int64_t stride, float* dst) {

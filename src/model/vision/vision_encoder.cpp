@@ -22,9 +22,9 @@ namespace qvl {
 namespace {
 
 // y += b per row (b may be empty).
-void add_bias(const Tensor& w, const std::vector<float>& b, int64_t n, float* y, ThreadPool& pool) {
+void add_bias(const std::vector<float>& b, int64_t n, float* y, ThreadPool& pool) {
   if (b.empty()) return;
-  const int64_t m = w.shape[0];
+  const int64_t m = static_cast<int64_t>(b.size());
   pool.parallel_for(n, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
       for (int64_t i = 0; i < m; ++i) y[r * m + i] += b[i];
@@ -166,7 +166,7 @@ void VisionModelImpl::prepare(ThreadPool& pool) const {
     pack(&patch_w_view_);
     for (const BlockWeights& b : blocks_)
       for (const Tensor* w : {b.qkv_w, b.proj_w, b.fc1_w, b.fc2_w}) pack(w);
-    for (const MergerWeights* m : {&merger_}) pack(m->fc1_w), pack(m->fc2_w);
+    pack(merger_.fc1_w), pack(merger_.fc2_w);
     for (const MergerWeights& m : deepstack_) pack(m.fc1_w), pack(m.fc2_w);
   });
 }
@@ -179,7 +179,7 @@ void VisionModelImpl::linear(const Tensor& w, const std::vector<float>& b, const
     return panel_matmul(pm, x, n, y, pm.rows, pool, b.empty() ? nullptr : b.data());
   }
   matmul(w, x, n, y, pool);
-  add_bias(w, b, n, y, pool);
+  add_bias(b, n, y, pool);
 }
 
 void VisionModelImpl::merge(const float* x, int64_t n_patch, const MergerWeights& m, bool postshuffle, float* out,
